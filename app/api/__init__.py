@@ -1,0 +1,1 @@
+"""The GraphQL layer: turns requests into domain calls and domain results into types."""

@@ -1,0 +1,1 @@
+"""GraphQL object types; leaf fields are plain attributes, relations go through loaders."""

@@ -1,0 +1,84 @@
+"""Services and their versions: the portal's catalogue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from app import global_ids
+from app.api.context import Context
+from app.api.types.node import Node
+from app.domain.settings_store import portal_settings
+from app.models import Service as ServiceModel
+from app.models import ServiceVersion as ServiceVersionModel
+
+
+@strawberry.type(description="An API published in the portal.")
+class Service(Node):
+    name: str = strawberry.field(description="The service's unique name.")
+    description: str = strawberry.field(description="What the service does.")
+    created_at: datetime = strawberry.field(description="When it was published (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    db_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: ServiceModel) -> Service:
+        return cls(
+            id=strawberry.ID(global_ids.encode("Service", row.id)),
+            name=row.name,
+            description=row.description,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            db_id=row.id,
+        )
+
+    @strawberry.field(description="Its versions, by label.")
+    async def versions(self, info: Info[Context, None]) -> list[ServiceVersion]:
+        rows = await info.context.loaders.versions_by_service.load(self.db_id)
+        return [ServiceVersion.from_model(row) for row in rows]
+
+
+@strawberry.type(description="A version of a service; applications connect to versions.")
+class ServiceVersion(Node):
+    version: str = strawberry.field(description="The version's label, unique within its service.")
+    gateway_service_id: str | None = strawberry.field(
+        description="Id of the Kong gateway service that implements it (matches log entries)."
+    )
+    gateway_service_name: str | None = strawberry.field(
+        description="Name of the Kong gateway service that implements it."
+    )
+    auto_approve: bool | None = strawberry.field(
+        description="Overrides the portal's auto-approve default for requests; null = default."
+    )
+    created_at: datetime = strawberry.field(description="When it was published (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    db_id: strawberry.Private[int]
+    service_db_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: ServiceVersionModel) -> ServiceVersion:
+        return cls(
+            id=strawberry.ID(global_ids.encode("ServiceVersion", row.id)),
+            version=row.version,
+            gateway_service_id=row.gateway_service_id,
+            gateway_service_name=row.gateway_service_name,
+            auto_approve=row.auto_approve,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            db_id=row.id,
+            service_db_id=row.service_id,
+        )
+
+    @strawberry.field(description="The service this is a version of.")
+    async def service(self, info: Info[Context, None]) -> Service:
+        row = await info.context.loaders.service.load(self.service_db_id)
+        assert row is not None  # a version never outlives its service
+        return Service.from_model(row)
+
+    @strawberry.field(description="Whether a new request is approved at once.")
+    async def effective_auto_approve(self) -> bool:
+        if self.auto_approve is not None:
+            return self.auto_approve
+        return (await portal_settings()).auto_approve_connections

@@ -1,0 +1,225 @@
+"""The `devportal` command: serve, migrate, demo, tokens, schema export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from app.settings import Settings
+
+T = TypeVar("T")
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    from app.db import apply_migrations, close_db, init_db
+
+    await init_db(settings)
+    try:
+        await apply_migrations(settings)
+        return await work()
+    finally:
+        await close_db()
+
+
+async def _demo_tokens() -> tuple[str, str, str]:
+    """Fresh demo tokens each start (older demo tokens are revoked): admin, developer, whom."""
+    from app.domain.clock import utcnow
+    from app.domain.tokens import create_token
+    from app.models import ApiToken, Developer, Role
+
+    await ApiToken.filter(name__in=["demo-admin", "demo-developer"], revoked_at=None).update(
+        revoked_at=utcnow()
+    )
+    _, admin = await create_token(Role.ADMIN, name="demo-admin")
+    developer = await Developer.filter(status="approved").order_by("id").first()
+    if developer is None:
+        return admin, "", ""
+    _, dev = await create_token(Role.DEVELOPER, name="demo-developer", developer=developer.id)
+    return admin, dev, f"{developer.name} <{developer.email}>"
+
+
+async def _prepare_demo(force: bool = False) -> None:
+    from app.demo import load_demo, portal_is_empty
+
+    if force or await portal_is_empty():
+        summary = await load_demo()
+        print(
+            f"Loaded the demo portal: {summary.developers} developers, {summary.services} "
+            f"services, {summary.versions} versions, {summary.applications} applications, "
+            f"{summary.connections} connections, {summary.events} events."
+        )
+    else:
+        print("The database already has data; the demo portal was not loaded again.")
+    admin, developer, whom = await _demo_tokens()
+    print('\nDemo tokens (paste into GraphiQL\'s Headers tab as {"Authorization": "Bearer …"}):')
+    print(f"  admin:     {admin}")
+    if developer:
+        print(f"  developer: {developer}   ({whom})")
+    print()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    os.environ["DEVPORTAL_HOST"] = args.host
+    os.environ["DEVPORTAL_PORT"] = str(args.port)
+    settings = Settings.from_env()
+    if args.workers > 1 and settings.is_sqlite:
+        print(
+            "Several workers need PostgreSQL: SQLite has one writer. Use --workers 1.",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def prepare() -> None:
+        if args.demo:
+            await _prepare_demo()
+
+    asyncio.run(_with_db(settings, prepare))
+    print(
+        f"GraphiQL: http://{args.host}:{args.port}/graphql   admin page: http://{args.host}:{args.port}/"
+    )
+    uvicorn.run(
+        "app.web:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=False,
+    )
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+
+    async def done() -> None:
+        print("Migrations applied.")
+
+    asyncio.run(_with_db(settings, done))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    asyncio.run(_with_db(Settings.from_env(), lambda: _prepare_demo(force=args.force)))
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from app.api.schema import build_schema
+
+    text = build_schema(Settings()).as_str() + "\n"
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return 0
+
+
+def _expiry(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    from app.domain.clock import utcnow
+
+    match = re.fullmatch(r"(\d+)([dhm])", text.strip())
+    if match:
+        amount, unit = int(match[1]), match[2]
+        delta = {
+            "d": timedelta(days=amount),
+            "h": timedelta(hours=amount),
+            "m": timedelta(minutes=amount),
+        }[unit]
+        return utcnow() + delta
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise SystemExit("--expires needs a time zone, e.g. 2027-01-01T00:00:00+00:00, or 30d")
+    return moment
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from app.domain.errors import DomainError
+    from app.domain.tokens import create_token, list_tokens, revoke_token
+    from app.models import Role
+
+    async def work() -> int:
+        if args.token_command == "create":
+            try:
+                token, text = await create_token(
+                    Role(args.role),
+                    name=args.name or "",
+                    developer=args.developer,
+                    expires_at=_expiry(args.expires),
+                )
+            except DomainError as error:
+                print(f"error: {error.message}", file=sys.stderr)
+                return 2
+            print(text)
+            print(
+                f"(token {token.id}, role {token.role.value}; shown once, store it now)",
+                file=sys.stderr,
+            )
+        elif args.token_command == "list":
+            for token in await list_tokens():
+                state = "revoked" if token.revoked_at else "active"
+                print(
+                    f"{token.id}\t{token.role.value}\t{token.prefix}…\t{state}\t{token.name}\t"
+                    f"developer={token.developer_id or '-'}\texpires={token.expires_at or '-'}"
+                )
+        else:
+            if not await revoke_token(args.id):
+                print(f"error: no active token {args.id}", file=sys.stderr)
+                return 2
+            print(f"token {args.id} revoked")
+        return 0
+
+    return asyncio.run(_with_db(Settings.from_env(), work))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="devportal", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply migrations and serve the API")
+    serve.add_argument("--host", default=os.environ.get("DEVPORTAL_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("DEVPORTAL_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1, help="uvicorn workers (PostgreSQL only)")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo portal into an empty database"
+    )
+    serve.set_defaults(run=cmd_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="load the demo portal (if the database is empty)")
+    demo.add_argument("--force", action="store_true", help="load even into a database with data")
+    demo.set_defaults(run=cmd_demo)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export.add_argument("--output", "-o", default=None)
+    export.set_defaults(run=cmd_export_schema)
+
+    token = commands.add_parser("token", help="manage bearer tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="make a token (printed once)")
+    create.add_argument("--role", required=True, choices=["admin", "viewer", "developer", "ingest"])
+    create.add_argument("--developer", help="developer id (as the API shows it) or email")
+    create.add_argument("--name", default="")
+    create.add_argument("--expires", help="e.g. 30d, 12h, or an ISO time with offset")
+    token_commands.add_parser("list", help="list tokens")
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its number")
+    revoke.add_argument("id", type=int)
+    token.set_defaults(run=cmd_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.run(args))

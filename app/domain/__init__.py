@@ -1,0 +1,1 @@
+"""Rules and use-cases of the portal; knows nothing of GraphQL or HTTP."""

@@ -1,0 +1,207 @@
+"""Use-cases of service connections: request, approve, reject, revoke, delete, one or in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.domain import lifecycle
+from app.domain.clock import after, utcnow
+from app.domain.errors import AlreadyConnected, Conflict, DomainError, Forbidden, ValidationFailed
+from app.domain.events import bus
+from app.domain.history import record_connection_event
+from app.domain.lifecycle import Action
+from app.domain.scope import existing_version, visible_application, visible_connection
+from app.domain.settings_store import portal_settings
+from app.domain.validation import clean_note
+from app.domain.viewer import Viewer
+from app.models import AccessStatus, Developer, ReasonCode, ServiceConnection
+
+# A lost race re-reads the row and decides again; this bounds how often.
+_MAX_ATTEMPTS = 5
+
+
+@dataclass(slots=True)
+class ConnectionChange:
+    """What a status change did: the connection as it now is (None once deleted)."""
+
+    connection: ServiceConnection | None
+    changed: bool
+    deleted_id: int | None = None
+
+
+async def request_connection(
+    viewer: Viewer, application_id: int, service_version_id: int
+) -> ConnectionChange:
+    """Ask for a connection; it starts pending, or approved where auto-approve applies."""
+    application = await visible_application(viewer, application_id)
+    if not lifecycle.may_act(viewer, Action.REQUEST, application.developer_id):
+        raise Forbidden("Only the application's developer or an admin may request connections.")
+    developer = await Developer.get(id=application.developer_id)
+    if developer.status is not AccessStatus.APPROVED:
+        raise Forbidden(
+            f"Developer {developer.name!r} is {developer.status.value}; only an approved "
+            "developer's applications may request connections.",
+            field="applicationId",
+        )
+    version = await existing_version(service_version_id)
+    await _refuse_duplicate(application_id, service_version_id)
+    auto = version.auto_approve
+    if auto is None:
+        auto = (await portal_settings()).auto_approve_connections
+    status = AccessStatus.APPROVED if auto else AccessStatus.PENDING
+    try:
+        async with in_transaction():
+            now = utcnow()
+            connection = await ServiceConnection.create(
+                application_id=application.id,
+                service_version_id=version.id,
+                status=status,
+                created_at=now,
+                updated_at=now,
+                status_changed_at=now,
+            )
+            event = await record_connection_event(
+                connection,
+                application=application,
+                version=version,
+                service_name=version.service.name,
+                action=Action.REQUEST,
+                from_status=None,
+                to_status=status,
+                viewer=viewer,
+                auto_approved=auto,
+            )
+    except IntegrityError:
+        # Another request for the same pair won the race, or a row vanished meanwhile.
+        await _refuse_duplicate(application_id, service_version_id)
+        await visible_application(viewer, application_id)
+        await existing_version(service_version_id)
+        raise
+    await bus.announce("connection", (event.id,))
+    return ConnectionChange(connection, changed=True)
+
+
+async def _refuse_duplicate(application_id: int, service_version_id: int) -> None:
+    existing = await ServiceConnection.get_or_none(
+        application_id=application_id, service_version_id=service_version_id
+    )
+    if existing is not None:
+        raise AlreadyConnected(
+            f"The application is already connected to this service version "
+            f"(connection {existing.id}, {existing.status.value}).",
+            connection_id=existing.id,
+            field="serviceVersionId",
+        )
+
+
+async def change_connection(
+    viewer: Viewer,
+    action: Action,
+    connection_id: int,
+    *,
+    reason_code: ReasonCode | None = None,
+    note: str | None = None,
+    expected_status: AccessStatus | None = None,
+) -> ConnectionChange:
+    """Approve, reject, revoke or delete one connection, as one compare-and-set transaction."""
+    if action is Action.REQUEST:
+        raise ValueError("use request_connection")
+    note = clean_note(note)
+    for _ in range(_MAX_ATTEMPTS):
+        connection = await visible_connection(viewer, connection_id)
+        application = connection.application
+        if not lifecycle.may_act(viewer, action, application.developer_id):
+            raise Forbidden(f"Your role may not {action.value} this connection.", field="id")
+        if expected_status is not None and connection.status is not expected_status:
+            raise Conflict(
+                f"The connection is {connection.status.value.upper()}, not "
+                f"{expected_status.value.upper()}; nothing was changed.",
+                field="expectedStatus",
+            )
+        transition = lifecycle.plan(action, connection.status)
+        if not transition.changed:
+            return ConnectionChange(connection, changed=False)
+        current = Qualified(connection.id, connection.status)
+        version = connection.service_version
+        async with in_transaction():
+            if transition.to_status is None:
+                rows = await ServiceConnection.filter(id=current.id, status=current.status).delete()
+            else:
+                now = after(connection.updated_at)
+                rows = await ServiceConnection.filter(id=current.id, status=current.status).update(
+                    status=transition.to_status,
+                    reason_code=reason_code,
+                    note=note,
+                    updated_at=now,
+                    status_changed_at=now,
+                )
+            if rows == 1:
+                event = await record_connection_event(
+                    connection,
+                    application=application,
+                    version=version,
+                    service_name=version.service.name,
+                    action=action,
+                    from_status=transition.from_status,
+                    to_status=transition.to_status,
+                    viewer=viewer,
+                    reason_code=reason_code,
+                    note=note,
+                )
+        if rows != 1:
+            continue  # another writer changed it first: decide again on what is there now
+        await bus.announce("connection", (event.id,))
+        if transition.to_status is None:
+            return ConnectionChange(None, changed=True, deleted_id=connection.id)
+        connection.status = transition.to_status
+        connection.reason_code = reason_code  # type: ignore[assignment]
+        connection.note = note  # type: ignore[assignment]
+        connection.updated_at = connection.status_changed_at = now
+        return ConnectionChange(connection, changed=True)
+    raise Conflict("The connection kept changing while we tried; try again.", field="id")
+
+
+@dataclass(frozen=True, slots=True)
+class Qualified:
+    """The row as read: the conditional update only applies if it is still so."""
+
+    id: int
+    status: AccessStatus
+
+
+def check_bulk_size(ids: Sequence[object], limit: int) -> None:
+    if not ids:
+        raise ValidationFailed("Give at least one id.", field="ids")
+    if len(ids) > limit:
+        raise ValidationFailed(
+            f"{len(ids)} ids given; at most {limit} may be changed at once.", field="ids"
+        )
+
+
+async def change_connections(
+    viewer: Viewer,
+    action: Action,
+    connection_ids: Sequence[int],
+    *,
+    limit: int,
+    reason_code: ReasonCode | None = None,
+    note: str | None = None,
+) -> list[ConnectionChange | DomainError]:
+    """The bulk form: one result per id, in order, each in its own transaction."""
+    check_bulk_size(connection_ids, limit)
+    clean_note(note)
+    results: list[ConnectionChange | DomainError] = []
+    for connection_id in connection_ids:
+        try:
+            results.append(
+                await change_connection(
+                    viewer, action, connection_id, reason_code=reason_code, note=note
+                )
+            )
+        except DomainError as error:
+            results.append(error)
+    return results

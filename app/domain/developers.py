@@ -1,0 +1,170 @@
+"""Use-cases of developers: registration and their portal access (approve ... delete)."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from app.domain import lifecycle
+from app.domain.cascade import record_cascaded_deletes
+from app.domain.clock import after
+from app.domain.errors import Conflict, Forbidden, NotFound
+from app.domain.events import bus
+from app.domain.history import record_connection_event, record_developer_event
+from app.domain.lifecycle import Action
+from app.domain.settings_store import portal_settings
+from app.domain.validation import clean_email, clean_name, clean_note
+from app.domain.viewer import Viewer
+from app.models import AccessStatus, Developer, ReasonCode, ServiceConnection
+
+_MAX_ATTEMPTS = 5
+
+
+async def create_developer(viewer: Viewer, *, name: str, email: str) -> Developer:
+    """Register a developer; pending unless the portal auto-approves developers."""
+    if not viewer.is_admin:
+        raise Forbidden("Only an admin may register developers.")
+    name = clean_name(name)
+    email = clean_email(email)
+    auto = (await portal_settings()).auto_approve_developers
+    status = AccessStatus.APPROVED if auto else AccessStatus.PENDING
+    async with in_transaction():
+        developer = await Developer.create(
+            name=name,
+            email=email,
+            name_folded=name.casefold(),
+            email_folded=email.casefold(),
+            status=status,
+        )
+        event = await record_developer_event(
+            developer,
+            action=Action.REQUEST,
+            from_status=None,
+            to_status=status,
+            viewer=viewer,
+            auto_approved=auto,
+        )
+    await bus.announce("developer", (event.id,))
+    return developer
+
+
+async def change_developer(
+    viewer: Viewer,
+    action: Action,
+    developer_id: int,
+    *,
+    reason_code: ReasonCode | None = None,
+    note: str | None = None,
+    expected_status: AccessStatus | None = None,
+    revoke_connections: bool = False,
+) -> tuple[Developer | None, bool]:
+    """Change a developer's access; with `revoke_connections`, revoking also revokes their
+    approved connections in the same transaction (one event each)."""
+    note = clean_note(note)
+    if not lifecycle.may_manage_developers(viewer):
+        developer = await Developer.get_or_none(id=developer_id)
+        if developer is None or not viewer.can_see(developer.id):
+            raise NotFound(f"No developer with id {developer_id}.", field="id")
+        raise Forbidden("Only an admin may change a developer's access.", field="id")
+    for _ in range(_MAX_ATTEMPTS):
+        developer = await Developer.get_or_none(id=developer_id)
+        if developer is None:
+            raise NotFound(f"No developer with id {developer_id}.", field="id")
+        if expected_status is not None and developer.status is not expected_status:
+            raise Conflict(
+                f"The developer is {developer.status.value.upper()}, not "
+                f"{expected_status.value.upper()}; nothing was changed.",
+                field="expectedStatus",
+            )
+        transition = lifecycle.plan(action, developer.status)
+        cascade = revoke_connections and action is Action.REVOKE
+        if not transition.changed and not cascade:
+            return developer, False
+        connection_event_ids: list[int] = []
+        try:
+            async with in_transaction():
+                rows = 1
+                if transition.changed:
+                    query = Developer.filter(id=developer.id, status=developer.status)
+                    if transition.to_status is None:
+                        connection_event_ids += [
+                            e.id
+                            for e in await record_cascaded_deletes(
+                                viewer,
+                                "The developer was deleted.",
+                                reason_code,
+                                application__developer_id=developer.id,
+                            )
+                        ]
+                        rows = await query.delete()
+                    else:
+                        rows = await query.update(
+                            status=transition.to_status, updated_at=after(developer.updated_at)
+                        )
+                if rows == 1:
+                    if transition.changed:
+                        event = await record_developer_event(
+                            developer,
+                            action=action,
+                            from_status=transition.from_status,
+                            to_status=transition.to_status,
+                            viewer=viewer,
+                            reason_code=reason_code,
+                            note=note,
+                        )
+                    if cascade:
+                        connection_event_ids += await _revoke_all_connections(
+                            viewer, developer.id, reason_code, note
+                        )
+                else:
+                    # Lost a race; undo the cascade events written above by rolling back.
+                    raise _Retry
+        except _Retry:
+            continue
+        if transition.changed:
+            await bus.announce("developer", (event.id,))
+        if connection_event_ids:
+            await bus.announce("connection", tuple(connection_event_ids))
+        if transition.to_status is None:
+            return None, True
+        developer.status = transition.to_status
+        return developer, transition.changed or bool(connection_event_ids)
+    raise Conflict("The developer kept changing while we tried; try again.", field="id")
+
+
+class _Retry(Exception):
+    pass
+
+
+async def _revoke_all_connections(
+    viewer: Viewer, developer_id: int, reason_code: ReasonCode | None, note: str | None
+) -> list[int]:
+    connections = await ServiceConnection.filter(
+        application__developer_id=developer_id, status=AccessStatus.APPROVED
+    ).select_related("application", "service_version__service")
+    event_ids = []
+    for connection in connections:
+        now = after(connection.updated_at)
+        rows = await ServiceConnection.filter(
+            id=connection.id, status=AccessStatus.APPROVED
+        ).update(
+            status=AccessStatus.REVOKED,
+            reason_code=reason_code,
+            note=note,
+            updated_at=now,
+            status_changed_at=now,
+        )
+        if rows == 1:
+            event = await record_connection_event(
+                connection,
+                application=connection.application,
+                version=connection.service_version,
+                service_name=connection.service_version.service.name,
+                action=Action.REVOKE,
+                from_status=AccessStatus.APPROVED,
+                to_status=AccessStatus.REVOKED,
+                viewer=viewer,
+                reason_code=reason_code,
+                note=note,
+            )
+            event_ids.append(event.id)
+    return event_ids

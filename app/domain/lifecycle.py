@@ -1,0 +1,97 @@
+"""The one place that knows the lifecycle: statuses, actions, transitions and who may act.
+
+Connections and developers' portal access follow the same table (design.md §2); every other
+layer asks this module instead of encoding a transition itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from app.domain.errors import InvalidTransition
+from app.domain.viewer import Viewer
+from app.models import AccessStatus
+
+
+class Action(StrEnum):
+    REQUEST = "request"
+    APPROVE = "approve"
+    REJECT = "reject"
+    REVOKE = "revoke"
+    DELETE = "delete"
+
+
+ALL_STATUSES = frozenset(AccessStatus)
+
+# action -> (statuses it may start from, status it leads to; None = the row is gone)
+TRANSITIONS: dict[Action, tuple[frozenset[AccessStatus], AccessStatus | None]] = {
+    Action.APPROVE: (
+        frozenset({AccessStatus.PENDING, AccessStatus.REVOKED}),
+        AccessStatus.APPROVED,
+    ),
+    Action.REJECT: (frozenset({AccessStatus.PENDING}), AccessStatus.REJECTED),
+    Action.REVOKE: (frozenset({AccessStatus.APPROVED}), AccessStatus.REVOKED),
+    Action.DELETE: (ALL_STATUSES, None),
+}
+
+STATUS_ACTIONS = (Action.APPROVE, Action.REJECT, Action.REVOKE, Action.DELETE)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    action: Action
+    from_status: AccessStatus
+    to_status: AccessStatus | None
+    changed: bool
+
+
+def allowed_actions(status: AccessStatus) -> list[Action]:
+    """Actions that would change a connection in this status, in table order."""
+    return [action for action in STATUS_ACTIONS if status in TRANSITIONS[action][0]]
+
+
+def plan(action: Action, current: AccessStatus) -> Transition:
+    """The transition `action` makes from `current`, or InvalidTransition.
+
+    An action whose target status is already current is a no-op (`changed=False`), so that
+    scripts may retry safely.
+    """
+    sources, target = TRANSITIONS[action]
+    if target is not None and current is target:
+        return Transition(action, current, target, changed=False)
+    if current in sources:
+        return Transition(action, current, target, changed=True)
+    allowed = ", ".join(a.value.upper() for a in allowed_actions(current)) or "none"
+    raise InvalidTransition(
+        f"Cannot {action.value} a {current.value} item; actions allowed from "
+        f"{current.value.upper()}: {allowed}.",
+        field="id",
+    )
+
+
+def may_act(viewer: Viewer, action: Action, owner_developer_id: int) -> bool:
+    """Whether the viewer's role allows `action` on a connection of this owner.
+
+    Admins do everything; a developer requests and deletes for their own applications only;
+    viewers and gateways change nothing.
+    """
+    if viewer.is_admin:
+        return True
+    if viewer.owns(owner_developer_id):
+        return action in (Action.REQUEST, Action.DELETE)
+    return False
+
+
+def available_actions(
+    status: AccessStatus, viewer: Viewer, owner_developer_id: int
+) -> list[Action]:
+    """What the viewer's context menu offers for a connection in this status."""
+    return [
+        action for action in allowed_actions(status) if may_act(viewer, action, owner_developer_id)
+    ]
+
+
+def may_manage_developers(viewer: Viewer) -> bool:
+    """Developers' portal access is an admin's business only."""
+    return viewer.is_admin

@@ -1,0 +1,48 @@
+"""Fetching rows as a viewer may see them: what a developer may not see does not exist."""
+
+from __future__ import annotations
+
+from app.domain.errors import NotFound
+from app.domain.viewer import Viewer
+from app.models import Application, Credential, Developer, ServiceConnection, ServiceVersion
+
+
+async def visible_application(viewer: Viewer, application_id: int) -> Application:
+    application = await Application.get_or_none(id=application_id)
+    if application is None or not viewer.can_see(application.developer_id):
+        raise NotFound(f"No application with id {application_id}.", field="applicationId")
+    return application
+
+
+async def visible_connection(viewer: Viewer, connection_id: int) -> ServiceConnection:
+    """The connection with its application, version and service loaded."""
+    connection = (
+        await ServiceConnection.filter(id=connection_id)
+        .select_related("application", "service_version__service")
+        .first()
+    )
+    if connection is None or not viewer.can_see(connection.application.developer_id):
+        raise NotFound(f"No service connection with id {connection_id}.", field="id")
+    return connection
+
+
+async def visible_developer(viewer: Viewer, developer_id: int) -> Developer:
+    developer = await Developer.get_or_none(id=developer_id)
+    if developer is None or not viewer.can_see(developer.id):
+        raise NotFound(f"No developer with id {developer_id}.", field="developerId")
+    return developer
+
+
+async def existing_version(version_id: int) -> ServiceVersion:
+    """Service versions are the portal's public catalogue: every viewer sees them."""
+    version = await ServiceVersion.filter(id=version_id).select_related("service").first()
+    if version is None:
+        raise NotFound(f"No service version with id {version_id}.", field="serviceVersionId")
+    return version
+
+
+async def visible_credential(viewer: Viewer, credential_id: int) -> Credential:
+    credential = await Credential.filter(id=credential_id).select_related("application").first()
+    if credential is None or not viewer.can_see(credential.application.developer_id):
+        raise NotFound(f"No credential with id {credential_id}.", field="id")
+    return credential

@@ -1,0 +1,47 @@
+"""Who is asking: the role of the bearer token and, for developers, which developer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.models import ActorKind, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    role: Role
+    developer_id: int | None = None
+    token_id: int | None = None
+
+    @property
+    def reads_everything(self) -> bool:
+        return self.role in (Role.ADMIN, Role.VIEWER)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def owns(self, developer_id: int) -> bool:
+        return self.role is Role.DEVELOPER and self.developer_id == developer_id
+
+    def can_see(self, developer_id: int) -> bool:
+        """Whether data that belongs to this developer is visible at all."""
+        return self.reads_everything or self.owns(developer_id)
+
+    @property
+    def actor_kind(self) -> ActorKind:
+        if self.role is Role.DEVELOPER:
+            return ActorKind.DEVELOPER
+        if self.role is Role.ADMIN:
+            return ActorKind.ADMIN
+        return ActorKind.SYSTEM
+
+    @property
+    def actor_id(self) -> str | None:
+        if self.role is Role.DEVELOPER and self.developer_id is not None:
+            return str(self.developer_id)
+        return None if self.token_id is None else f"token:{self.token_id}"
+
+
+SYSTEM = Viewer(role=Role.ADMIN)
+"""The viewer of the command line and the demo loader: acts as an admin, recorded as such."""

@@ -1,0 +1,1 @@
+"""Importers that turn gateway log output into typed traffic entries."""

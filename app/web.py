@@ -1,0 +1,76 @@
+"""The Starlette application: GraphQL, health checks, the admin page; the ORM in the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from tortoise.connection import get_connection
+from tortoise.contrib.starlette import RegisterTortoise
+
+from app.api.schema import build_schema
+from app.api.view import GraphQLView
+from app.db import ensure_database_dir, pending_migrations, tortoise_config
+from app.domain.events import bus
+from app.limits import BodySizeLimit
+from app.settings import Settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+async def healthz(_: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    view = GraphQLView(build_schema(settings), settings)
+
+    async def readyz(_: Request) -> JSONResponse:
+        try:
+            await get_connection("default").execute_query("SELECT 1")
+            pending = await pending_migrations(settings)
+        except Exception as exc:  # any failure to reach the database means not ready
+            return JSONResponse(
+                {"status": "unavailable", "database": type(exc).__name__}, status_code=503
+            )
+        if pending:
+            return JSONResponse(
+                {"status": "migrations pending", "pending": pending}, status_code=503
+            )
+        return JSONResponse({"status": "ready"})
+
+    async def admin_page(_: Request) -> FileResponse:
+        return FileResponse(STATIC / "index.html")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # RegisterTortoise with the global fallback on: a plain Tortoise.init here would bind
+        # the ORM to the lifespan task's context, and every request under uvicorn would fail.
+        ensure_database_dir(settings)
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
+            dsn = None if settings.is_sqlite else settings.database_url
+            await bus.start(postgres=not settings.is_sqlite, dsn=dsn)
+            try:
+                yield
+            finally:
+                await bus.stop()
+
+    return Starlette(
+        debug=settings.debug,
+        routes=[
+            Route("/", admin_page),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+        ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        lifespan=lifespan,
+    )
