@@ -64,7 +64,7 @@ class Developer(Model):
 
     class Meta:
         table = "developer"
-        indexes = [Index(fields=["name", "id"])]
+        indexes = [Index(fields=["name_folded", "id"])]
 
 
 class Service(Model):
@@ -170,7 +170,7 @@ class ServiceConnection(Model):
     class Meta:
         table = "service_connection"
         unique_together = (("application", "service_version"),)
-        indexes = [Index(fields=["service_version", "status"])]
+        indexes = [Index(fields=["service_version_id", "status"])]
 
 
 class ConnectionEvent(Model):

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'developer', 'app': 'models', 'indexes': [Index(fields=['name', 'id'])], 'pk_attr': 'id', 'table_description': 'A person who owns applications: admins approve their portal access.'},
+            options={'table': 'developer', 'app': 'models', 'indexes': [Index(fields=['name_folded', 'id'])], 'pk_attr': 'id', 'table_description': 'A person who owns applications: admins approve their portal access.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -169,7 +169,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('status_changed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'service_connection', 'app': 'models', 'unique_together': (('application', 'service_version'),), 'indexes': [Index(fields=['service_version', 'status'])], 'pk_attr': 'id', 'table_description': "An application's registration for a service version, with its current status."},
+            options={'table': 'service_connection', 'app': 'models', 'unique_together': (('application', 'service_version'),), 'indexes': [Index(fields=['service_version_id', 'status'])], 'pk_attr': 'id', 'table_description': "An application's registration for a service version, with its current status."},
             bases=['Model'],
         ),
     ]

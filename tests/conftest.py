@@ -1,0 +1,157 @@
+"""Test fixtures: a real database per test (SQLite file, and PostgreSQL when configured),
+the app in-process over ASGI, and small factories that go through the domain layer.
+
+Every database test runs on SQLite; it runs on PostgreSQL too when
+DEVPORTAL_TEST_POSTGRES_URL is set (`.ci/run` sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+from tortoise.connection import get_connection
+
+from app.db import apply_migrations, tortoise_config
+from app.settings import Settings
+from app.web import create_app
+from tests.factories import Factory
+
+POSTGRES_URL = os.environ.get("DEVPORTAL_TEST_POSTGRES_URL", "").strip()
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+
+TABLES = [
+    "connection_event",
+    "developer_event",
+    "service_connection",
+    "credential",
+    "api_token",
+    "application",
+    "service_version",
+    "service",
+    "developer",
+    "portal_settings",
+]
+
+
+def pytest_report_header() -> str:
+    return f"devportal databases: {', '.join(BACKENDS)}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating each time would be slow)."""
+    import asyncio
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    settings = Settings(database_url=f"sqlite://{path}")
+
+    async def build() -> None:
+        await Tortoise.init(config=tortoise_config(settings))
+        await apply_migrations(settings)
+        await Tortoise.close_connections()
+
+    asyncio.run(build())
+    return path
+
+
+_postgres_migrated = False
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, sqlite_template: Path, tmp_path: Path) -> Settings:
+    if backend == "sqlite":
+        path = tmp_path / "test.sqlite3"
+        shutil.copy(sqlite_template, path)
+        return Settings(database_url=f"sqlite://{path}")
+    return Settings(database_url=POSTGRES_URL)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Settings]:
+    """The database, opened, migrated and empty."""
+    global _postgres_migrated
+    # Tortoise caches insert statements by connection name, not by dialect: switching between
+    # SQLite and PostgreSQL in one process would reuse SQLite's "?" placeholders on asyncpg.
+    EXECUTOR_CACHE.clear()
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    if not settings.is_sqlite:
+        if not _postgres_migrated:
+            await get_connection("default").execute_script(
+                "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+            )
+            await apply_migrations(settings)
+            _postgres_migrated = True
+        await get_connection("default").execute_script(
+            f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"
+        )
+    try:
+        yield settings
+    finally:
+        await Tortoise.close_connections()
+
+
+@pytest.fixture
+def factory(db: Settings) -> Factory:
+    return Factory()
+
+
+@pytest.fixture
+async def client(db: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app in-process; the ORM is already open, so the lifespan is not run."""
+    app = create_app(db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+class GraphQLClient:
+    """Posts GraphQL documents as one bearer token; returns the decoded JSON body."""
+
+    def __init__(self, http: httpx.AsyncClient, token: str | None) -> None:
+        self.http = http
+        self.token = token
+
+    async def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = await self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        assert response.status_code in (200, 400), response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def as_token(self, token: str | None) -> GraphQLClient:
+        return GraphQLClient(self.http, token)
+
+
+@pytest.fixture
+async def admin(client: httpx.AsyncClient, factory: Factory) -> GraphQLClient:
+    return GraphQLClient(client, await factory.token("admin"))
+
+
+@pytest.fixture
+def anonymous(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client, None)
+
+
+@pytest.fixture
+def repo_root() -> Iterator[Path]:
+    yield Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def samples(repo_root: Path) -> Path:
+    return repo_root.parent / "shared" / "samples"

@@ -1,0 +1,92 @@
+"""Small factories for test data; they go through the domain layer like real callers."""
+
+from __future__ import annotations
+
+import itertools
+
+from app import global_ids
+from app.domain import applications, catalog, connections, developers
+from app.domain.lifecycle import Action
+from app.domain.tokens import create_token
+from app.domain.viewer import SYSTEM
+from app.models import (
+    AccessStatus,
+    Application,
+    Developer,
+    Role,
+    Service,
+    ServiceConnection,
+    ServiceVersion,
+)
+
+_numbers = itertools.count(1)
+
+# How to reach each status from a new (pending) request.
+_PATHS = {
+    AccessStatus.PENDING: [],
+    AccessStatus.APPROVED: [Action.APPROVE],
+    AccessStatus.REJECTED: [Action.REJECT],
+    AccessStatus.REVOKED: [Action.APPROVE, Action.REVOKE],
+}
+
+
+def gid(row: object) -> str:
+    """The global id the API shows for a model row."""
+    return global_ids.encode(type(row).__name__, row.pk)  # type: ignore[attr-defined]
+
+
+class Factory:
+    async def developer(self, name: str | None = None, email: str | None = None) -> Developer:
+        n = next(_numbers)
+        return await developers.create_developer(
+            SYSTEM, name=name or f"Developer {n}", email=email or f"dev{n}@example.com"
+        )
+
+    async def service(self, name: str | None = None) -> Service:
+        return await catalog.create_service(SYSTEM, name=name or f"Service {next(_numbers)}")
+
+    async def version(
+        self,
+        service: Service | None = None,
+        label: str = "v1",
+        *,
+        gateway_service_name: str | None = None,
+        auto_approve: bool | None = None,
+    ) -> ServiceVersion:
+        return await catalog.create_service_version(
+            SYSTEM,
+            service_id=(service or await self.service()).id,
+            version=label,
+            gateway_service_name=gateway_service_name,
+            auto_approve=auto_approve,
+        )
+
+    async def application(
+        self, developer: Developer | None = None, name: str | None = None, **kwargs: str
+    ) -> Application:
+        return await applications.create_application(
+            SYSTEM,
+            developer_id=(developer or await self.developer()).id,
+            name=name or f"App {next(_numbers)}",
+            **kwargs,
+        )
+
+    async def connection(
+        self,
+        application: Application | None = None,
+        version: ServiceVersion | None = None,
+        status: AccessStatus = AccessStatus.PENDING,
+    ) -> ServiceConnection:
+        application = application or await self.application()
+        version = version or await self.version()
+        change = await connections.request_connection(SYSTEM, application.id, version.id)
+        assert change.connection is not None
+        for action in _PATHS[status]:
+            await connections.change_connection(SYSTEM, action, change.connection.id)
+        return await ServiceConnection.get(id=change.connection.id)
+
+    async def token(self, role: str, developer: Developer | None = None) -> str:
+        _, text = await create_token(
+            Role(role), developer=developer.id if developer is not None else None
+        )
+        return text
