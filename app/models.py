@@ -263,3 +263,82 @@ class PortalSettings(Model):
 
     class Meta:
         table = "portal_settings"
+
+
+HISTOGRAM_COLUMNS = tuple(f"b{i:02d}" for i in range(28))
+"""One counter column per latency bucket (app.domain.traffic_math): sums add up in SQL, so an
+upsert merges histograms atomically without reading the row first."""
+
+
+class TrafficRollup(Model):
+    """Counters of one (application, service version, period): upserts add to them."""
+
+    id = fields.BigIntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name=False, on_delete=fields.CASCADE
+    )
+    service_version: fields.ForeignKeyRelation[ServiceVersion] = fields.ForeignKeyField(
+        "models.ServiceVersion", related_name=False, on_delete=fields.CASCADE
+    )
+    requests = fields.BigIntField(default=0)
+    status_1xx = fields.BigIntField(default=0)
+    status_2xx = fields.BigIntField(default=0)
+    status_3xx = fields.BigIntField(default=0)
+    status_4xx = fields.BigIntField(default=0)
+    status_5xx = fields.BigIntField(default=0)
+    latency_sum = fields.FloatField(default=0)
+    latency_max = fields.FloatField(default=0)
+    upstream_latency_sum = fields.FloatField(default=0)
+    upstream_latency_count = fields.BigIntField(default=0)
+    last_request_ms = fields.BigIntField(default=0)
+    # The 28 histogram counters, declared in a loop (the names are HISTOGRAM_COLUMNS).
+    for _column in HISTOGRAM_COLUMNS:
+        locals()[_column] = fields.BigIntField(default=0)
+    del _column
+
+    application_id: int
+    service_version_id: int
+
+    class Meta:
+        abstract = True
+
+
+class TrafficHourly(TrafficRollup):
+    """Hourly rollup: `hour` counts hours since the Unix epoch (UTC)."""
+
+    hour = fields.IntField()
+
+    class Meta:
+        table = "traffic_hourly"
+        unique_together = (("application_id", "service_version_id", "hour"),)
+        indexes = [Index(fields=["application_id", "hour"]), Index(fields=["service_version_id", "hour"])]
+
+
+class TrafficDaily(TrafficRollup):
+    """Daily rollup beside the hourly one, so 30- and 90-day summaries read few rows: `day`
+    counts days since the Unix epoch (UTC)."""
+
+    day = fields.IntField()
+
+    class Meta:
+        table = "traffic_daily"
+        unique_together = (("application_id", "service_version_id", "day"),)
+        indexes = [Index(fields=["application_id", "day"]), Index(fields=["service_version_id", "day"])]
+
+
+class UnattributedTraffic(Model):
+    """Log entries that matched no application or no service version, counted by reason, so an
+    operator sees what the mapping misses instead of losing them in silence."""
+
+    id = fields.BigIntField(primary_key=True)
+    reason = fields.CharField(max_length=32)
+    consumer = fields.CharField(max_length=200, default="")
+    service = fields.CharField(max_length=200, default="")
+    hour = fields.IntField()
+    requests = fields.BigIntField(default=0)
+    last_request_ms = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "traffic_unattributed"
+        unique_together = (("reason", "consumer", "service", "hour"),)
+        indexes = [Index(fields=["hour"])]

@@ -28,6 +28,9 @@ POSTGRES_URL = os.environ.get("DEVPORTAL_TEST_POSTGRES_URL", "").strip()
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
 
 TABLES = [
+    "traffic_hourly",
+    "traffic_daily",
+    "traffic_unattributed",
     "connection_event",
     "developer_event",
     "service_connection",
@@ -65,18 +68,49 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 _postgres_migrated = False
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this test run's own, made beside the configured one and dropped after,
+    so that concurrent test runs on one server never truncate each other's tables."""
+    if not POSTGRES_URL:
+        yield ""
+        return
+    import asyncio
+    from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
+
+    parts = urlsplit(POSTGRES_URL)
+    name = f"{parts.path.lstrip('/')}_{os.getpid()}"
+    own = urlunsplit(parts._replace(path=f"/{name}"))
+
+    async def run(sql: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        yield own
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture
-def settings(backend: str, sqlite_template: Path, tmp_path: Path) -> Settings:
+def settings(backend: str, sqlite_template: Path, tmp_path: Path, postgres_url: str) -> Settings:
     if backend == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copy(sqlite_template, path)
         return Settings(database_url=f"sqlite://{path}")
-    return Settings(database_url=POSTGRES_URL)
+    return Settings(database_url=postgres_url)
 
 
 @pytest.fixture
@@ -89,9 +123,6 @@ async def db(settings: Settings) -> AsyncIterator[Settings]:
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     if not settings.is_sqlite:
         if not _postgres_migrated:
-            await get_connection("default").execute_script(
-                "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
-            )
             await apply_migrations(settings)
             _postgres_migrated = True
         await get_connection("default").execute_script(
