@@ -183,6 +183,17 @@ def cmd_token(args: argparse.Namespace) -> int:
     return asyncio.run(_with_db(Settings.from_env(), work))
 
 
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from app.ingest.files import format_report, ingest_files
+
+    async def work() -> int:
+        report = await ingest_files(args.files)
+        print(format_report(report))
+        return 0
+
+    return asyncio.run(_with_db(Settings.from_env(), work))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="devportal", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -217,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser("revoke", help="revoke a token by its number")
     revoke.add_argument("id", type=int)
     token.set_defaults(run=cmd_token)
+
+    ingest = commands.add_parser("ingest", help="ingest gateway traffic")
+    ingest_kinds = ingest.add_subparsers(dest="ingest_kind", required=True)
+    kong_log = ingest_kinds.add_parser("kong-log", help="Kong file-log files (plain or gzip)")
+    kong_log.add_argument("files", nargs="+", help="files to read; - for standard input")
+    ingest.set_defaults(run=cmd_ingest)
     return parser
 
 

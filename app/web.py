@@ -18,6 +18,7 @@ from app.api.schema import build_schema
 from app.api.view import GraphQLView
 from app.db import ensure_database_dir, pending_migrations, tortoise_config
 from app.domain.events import bus
+from app.ingest.http import ingest_kong
 from app.limits import BodySizeLimit
 from app.settings import Settings
 
@@ -70,7 +71,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
+            Route("/ingest/kong", ingest_kong, methods=["POST"]),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(
+                BodySizeLimit,
+                max_bytes=settings.max_body_bytes,
+                overrides={"/ingest/kong": settings.ingest_max_body_bytes},
+            )
+        ],
         lifespan=lifespan,
     )

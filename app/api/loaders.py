@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
+from app.domain.traffic import GroupBy, TrafficTotals, Window, summarize
 from app.models import (
     Application,
     ConnectionEvent,
@@ -109,6 +110,17 @@ class Loaders:
     @property
     def events_by_application(self) -> DataLoader[int, list[ConnectionEvent]]:
         return self._get("events_by_application", self._load_events_by_application)
+
+    def traffic(self, group: GroupBy, window: Window) -> DataLoader[tuple[int, ...], TrafficTotals]:
+        """Summaries of one kind of object over one window, one statement per page."""
+
+        async def load(keys: list[tuple[int, ...]]) -> list[TrafficTotals]:
+            ids = sorted({key[0] for key in keys})
+            versions = sorted({key[1] for key in keys}) if group is GroupBy.CONNECTION else []
+            found = await summarize(group, ids, window, versions=versions)
+            return [found.get(key, TrafficTotals()) for key in keys]
+
+        return self._get(f"traffic:{group.value}:{window.start_hour}:{window.end_hour}", load)
 
     def prime_developer(self, developer: Developer) -> None:
         self.developer.prime(developer.id, developer)

@@ -15,6 +15,8 @@ from app.api.types.connection import ConnectionEvent, ServiceConnection
 from app.api.types.credential import Credential
 from app.api.types.enums import AccessStatusType
 from app.api.types.node import Node
+from app.api.types.traffic import TrafficSummary, load_summary
+from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import AccessStatus
 from app.models import Application as ApplicationModel
 
@@ -55,6 +57,18 @@ class Application(Node):
             db_id=row.id,
             developer_db_id=row.developer_id,
         )
+
+    @strawberry.field(
+        description="Traffic from gateway logs over a window (default LAST_30_DAYS), or from/to."
+    )
+    async def traffic(
+        self,
+        info: Info[Context, None],
+        window: TrafficWindow | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> TrafficSummary:
+        return await load_summary(info, GroupBy.APPLICATION, (self.db_id,), window, from_, to)
 
     @strawberry.field(description="The developer who owns it.")
     async def developer(

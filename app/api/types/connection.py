@@ -12,7 +12,9 @@ from app import global_ids
 from app.api.context import Context
 from app.api.types.enums import AccessStatusType, ActionType, ActorKindType, ReasonCodeType
 from app.api.types.node import Node
+from app.api.types.traffic import TrafficSummary, load_summary
 from app.domain import lifecycle
+from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import ConnectionEvent as ConnectionEventModel
 from app.models import ServiceConnection as ServiceConnectionModel
 
@@ -104,6 +106,25 @@ class ServiceConnection(Node):
             db_id=row.id,
             application_db_id=row.application_id,
             service_version_db_id=row.service_version_id,
+        )
+
+    @strawberry.field(
+        description="Traffic from gateway logs over a window (default LAST_30_DAYS), or from/to."
+    )
+    async def traffic(
+        self,
+        info: Info[Context, None],
+        window: TrafficWindow | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> TrafficSummary:
+        return await load_summary(
+            info,
+            GroupBy.CONNECTION,
+            (self.application_db_id, self.service_version_db_id),
+            window,
+            from_,
+            to,
         )
 
     @strawberry.field(description="The application that asked for the connection.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -10,7 +11,9 @@ from strawberry.types import Info
 from app import global_ids
 from app.api.context import Context
 from app.api.types.node import Node
+from app.api.types.traffic import TrafficSummary, load_summary
 from app.domain.settings_store import portal_settings
+from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import Service as ServiceModel
 from app.models import ServiceVersion as ServiceVersionModel
 
@@ -70,6 +73,18 @@ class ServiceVersion(Node):
             db_id=row.id,
             service_db_id=row.service_id,
         )
+
+    @strawberry.field(
+        description="Traffic from gateway logs over a window (default LAST_30_DAYS), or from/to."
+    )
+    async def traffic(
+        self,
+        info: Info[Context, None],
+        window: TrafficWindow | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+    ) -> TrafficSummary:
+        return await load_summary(info, GroupBy.SERVICE_VERSION, (self.db_id,), window, from_, to)
 
     @strawberry.field(description="The service this is a version of.")
     async def service(self, info: Info[Context, None]) -> Service:

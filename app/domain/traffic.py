@@ -1,0 +1,296 @@
+"""Traffic summaries over a window, from rollup rows only (never from raw entries).
+
+A window is cut into whole UTC days, read from the daily rollup, and the hours at its two
+edges, read from the hourly one; so 90 days cost at most 90 + 46 rows per object, and a
+page of objects is summarised in one statement.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tortoise.connection import get_connection
+
+from app.domain.errors import ValidationFailed
+from app.domain.traffic_math import NUM_BUCKETS, percentile
+from app.domain.traffic_store import COUNTER_COLUMNS, placeholders
+from app.models import HISTOGRAM_COLUMNS
+
+MS_PER_HOUR = 3_600_000
+
+
+class TrafficWindow(StrEnum):
+    LAST_24_HOURS = "last_24_hours"
+    LAST_7_DAYS = "last_7_days"
+    LAST_30_DAYS = "last_30_days"
+    LAST_90_DAYS = "last_90_days"
+
+
+_SPANS = {
+    TrafficWindow.LAST_24_HOURS: timedelta(hours=24),
+    TrafficWindow.LAST_7_DAYS: timedelta(days=7),
+    TrafficWindow.LAST_30_DAYS: timedelta(days=30),
+    TrafficWindow.LAST_90_DAYS: timedelta(days=90),
+}
+MAX_SPAN = timedelta(days=400)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Hours [start_hour, end_hour) since the epoch; rollups are hourly, so windows are too."""
+
+    start_hour: int
+    end_hour: int
+
+    @property
+    def start(self) -> datetime:
+        return datetime.fromtimestamp(self.start_hour * 3600, UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.fromtimestamp(self.end_hour * 3600, UTC)
+
+    def parts(self) -> tuple[tuple[int, int], list[tuple[int, int]]]:
+        """(whole days [d0, d1), hour ranges at the edges)."""
+        first_day = -(-self.start_hour // 24)
+        last_day = self.end_hour // 24
+        if first_day >= last_day:
+            return (0, 0), [(self.start_hour, self.end_hour)]
+        return (first_day, last_day), [
+            (self.start_hour, first_day * 24),
+            (last_day * 24, self.end_hour),
+        ]
+
+
+def _hour(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValidationFailed("Times need a UTC offset, e.g. 2024-09-19T00:00:00Z.", field="from")
+    return math.floor(moment.timestamp() / 3600)
+
+
+def window_for(
+    kind: TrafficWindow | None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    *,
+    now: datetime | None = None,
+) -> Window:
+    """A named window ending with the current hour, or an explicit [from, to) range."""
+    now = now or datetime.now(UTC)
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise ValidationFailed("Give both `from` and `to`, or a window.", field="from")
+        window = Window(_hour(start), math.ceil(end.timestamp() / 3600))
+        if window.end_hour <= window.start_hour:
+            raise ValidationFailed("`to` must be after `from`.", field="to")
+        if (window.end_hour - window.start_hour) > MAX_SPAN.total_seconds() / 3600:
+            raise ValidationFailed("A traffic window spans at most 400 days.", field="to")
+        return window
+    span = _SPANS[kind or TrafficWindow.LAST_30_DAYS]
+    end_hour = _hour(now) + 1
+    return Window(end_hour - int(span.total_seconds() // 3600), end_hour)
+
+
+@dataclass
+class TrafficTotals:
+    """Summed counters of some rollup rows."""
+
+    requests: int = 0
+    status_1xx: int = 0
+    status_2xx: int = 0
+    status_3xx: int = 0
+    status_4xx: int = 0
+    status_5xx: int = 0
+    latency_sum: float = 0.0
+    latency_max: float = 0.0
+    upstream_latency_sum: float = 0.0
+    upstream_latency_count: int = 0
+    last_request_ms: int = 0
+    histogram: list[int] = field(default_factory=lambda: [0] * NUM_BUCKETS)
+
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> TrafficTotals:
+        head = [v or 0 for v in values[:11]]
+        return cls(
+            requests=int(head[0]),
+            status_1xx=int(head[1]),
+            status_2xx=int(head[2]),
+            status_3xx=int(head[3]),
+            status_4xx=int(head[4]),
+            status_5xx=int(head[5]),
+            latency_sum=float(head[6]),
+            latency_max=float(head[7]),
+            upstream_latency_sum=float(head[8]),
+            upstream_latency_count=int(head[9]),
+            last_request_ms=int(head[10]),
+            histogram=[int(v or 0) for v in values[11 : 11 + NUM_BUCKETS]],
+        )
+
+    @property
+    def errors(self) -> int:
+        return self.status_4xx + self.status_5xx
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors / self.requests if self.requests else 0.0
+
+    @property
+    def latency_avg(self) -> float | None:
+        return self.latency_sum / self.requests if self.requests else None
+
+    @property
+    def upstream_latency_avg(self) -> float | None:
+        if not self.upstream_latency_count:
+            return None
+        return self.upstream_latency_sum / self.upstream_latency_count
+
+    def latency_percentile(self, q: float) -> float | None:
+        return percentile(self.histogram, q, max_ms=self.latency_max if self.requests else None)
+
+    @property
+    def last_request_at(self) -> datetime | None:
+        if not self.last_request_ms:
+            return None
+        return datetime.fromtimestamp(self.last_request_ms / 1000, UTC)
+
+
+def _aggregates() -> str:
+    return ", ".join(
+        f"MAX({c})" if c in ("latency_max", "last_request_ms") else f"SUM({c})"
+        for c in COUNTER_COLUMNS
+    )
+
+
+class GroupBy(StrEnum):
+    APPLICATION = "application_id"
+    SERVICE_VERSION = "service_version_id"
+    CONNECTION = "application_id, service_version_id"
+
+
+async def summarize(
+    group: GroupBy, ids: Sequence[int], window: Window, *, versions: Sequence[int] = ()
+) -> dict[tuple[int, ...], TrafficTotals]:
+    """Totals per object (application, version, or application+version) in one statement."""
+    if not ids:
+        return {}
+    connection = get_connection("default")
+    days, edges = window.parts()
+    column = "service_version_id" if group is GroupBy.SERVICE_VERSION else "application_id"
+    columns = ", ".join((group.value, *COUNTER_COLUMNS))
+    params: list[Any] = []
+
+    def marks(values: Sequence[int]) -> str:
+        text = placeholders(connection, len(values), start=len(params) + 1)
+        params.extend(values)
+        return text
+
+    key_filter = f"{column} IN ({marks(ids)})"
+    if group is GroupBy.CONNECTION and versions:
+        key_filter += f" AND service_version_id IN ({marks(versions)})"
+    parts = []
+    if days != (0, 0):
+        parts.append(
+            f"SELECT {columns} FROM traffic_daily WHERE {key_filter} "
+            f"AND day >= {marks([days[0]])} AND day < {marks([days[1]])}"
+        )
+    # The key filter's parameters are bound again for the hourly part.
+    hour_filter = f"{column} IN ({marks(ids)})"
+    if group is GroupBy.CONNECTION and versions:
+        hour_filter += f" AND service_version_id IN ({marks(versions)})"
+    ranges = " OR ".join(
+        f"(hour >= {marks([lo])} AND hour < {marks([hi])})" for lo, hi in edges if hi > lo
+    )
+    if ranges:
+        parts.append(f"SELECT {columns} FROM traffic_hourly WHERE {hour_filter} AND ({ranges})")
+    if not parts:
+        return {}
+    sql = (
+        f"SELECT {group.value}, {_aggregates()} FROM ({' UNION ALL '.join(parts)}) AS t "
+        f"GROUP BY {group.value}"
+    )
+    rows = await connection.execute_query_dict(sql, params)
+    width = 2 if group is GroupBy.CONNECTION else 1
+    result: dict[tuple[int, ...], TrafficTotals] = {}
+    for row in rows:
+        values = list(row.values())
+        result[tuple(int(v) for v in values[:width])] = TrafficTotals.from_values(values[width:])
+    return result
+
+
+class Granularity(StrEnum):
+    HOUR = "hour"
+    DAY = "day"
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    start: datetime
+    totals: TrafficTotals
+
+
+def time_zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(f"{name!r} is not an IANA time zone.", field="timeZone") from None
+
+
+async def series(
+    group: GroupBy,
+    key: tuple[int, ...],
+    window: Window,
+    granularity: Granularity,
+    zone_name: str | None = None,
+) -> list[SeriesPoint]:
+    """Points by hour, or by calendar day in a time zone, from the hourly rollup; every bucket
+    of the window appears, empty ones with zero counts."""
+    zone = time_zone(zone_name)
+    connection = get_connection("default")
+    column_list = ", ".join(("hour", *COUNTER_COLUMNS))
+    names = group.value.split(", ")
+    params: list[Any] = [*key, window.start_hour, window.end_hour]
+    where = " AND ".join(
+        f"{name} = {placeholders(connection, 1, start=i + 1)}" for i, name in enumerate(names)
+    )
+    n = len(names)
+    sql = (
+        f"SELECT {column_list} FROM traffic_hourly WHERE {where} "
+        f"AND hour >= {placeholders(connection, 1, start=n + 1)} "
+        f"AND hour < {placeholders(connection, 1, start=n + 2)} ORDER BY hour"
+    )
+    rows = await connection.execute_query_dict(sql, params)
+    buckets: dict[datetime, TrafficTotals] = {}
+    for hour in range(window.start_hour, window.end_hour):
+        buckets.setdefault(_bucket(hour, granularity, zone), TrafficTotals())
+    for row in rows:
+        values = list(row.values())
+        start = _bucket(int(values[0]), granularity, zone)
+        _add(buckets.setdefault(start, TrafficTotals()), TrafficTotals.from_values(values[1:]))
+    return [SeriesPoint(start, totals) for start, totals in sorted(buckets.items())]
+
+
+def _bucket(hour: int, granularity: Granularity, zone: ZoneInfo) -> datetime:
+    moment = datetime.fromtimestamp(hour * 3600, UTC).astimezone(zone)
+    if granularity is Granularity.HOUR:
+        return moment
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _add(into: TrafficTotals, other: TrafficTotals) -> None:
+    for name in (
+        "requests", "status_1xx", "status_2xx", "status_3xx", "status_4xx", "status_5xx",
+        "latency_sum", "upstream_latency_sum", "upstream_latency_count",
+    ):  # fmt: skip
+        setattr(into, name, getattr(into, name) + getattr(other, name))
+    into.latency_max = max(into.latency_max, other.latency_max)
+    into.last_request_ms = max(into.last_request_ms, other.last_request_ms)
+    into.histogram = [a + b for a, b in zip(into.histogram, other.histogram, strict=True)]
+
+
+__all__ = ["HISTOGRAM_COLUMNS", "GroupBy", "TrafficTotals", "TrafficWindow", "Window"]

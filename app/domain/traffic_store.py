@@ -1,0 +1,115 @@
+"""Writing rollups: one additive upsert per table, in one transaction per batch.
+
+Every counter is added in SQL (`col = col + excluded.col`; maxima with MAX/GREATEST), so
+concurrent batches and batches in any order give the same rows, with no read-modify-write.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from app.ingest.rollup import Rollup
+from app.models import HISTOGRAM_COLUMNS, Credential
+
+COUNTER_COLUMNS = (
+    "requests",
+    "status_1xx",
+    "status_2xx",
+    "status_3xx",
+    "status_4xx",
+    "status_5xx",
+    "latency_sum",
+    "latency_max",
+    "upstream_latency_sum",
+    "upstream_latency_count",
+    "last_request_ms",
+    *HISTOGRAM_COLUMNS,
+)
+_MAXIMA = {"latency_max", "last_request_ms"}
+
+
+def is_postgres(connection: BaseDBAsyncClient) -> bool:
+    return connection.capabilities.dialect == "postgres"
+
+
+def placeholders(connection: BaseDBAsyncClient, count: int, start: int = 1) -> str:
+    if is_postgres(connection):
+        return ", ".join(f"${i}" for i in range(start, start + count))
+    return ", ".join("?" * count)
+
+
+def _upsert_sql(connection: BaseDBAsyncClient, table: str, period: str) -> str:
+    columns = ("application_id", "service_version_id", period, *COUNTER_COLUMNS)
+    greatest = "GREATEST" if is_postgres(connection) else "MAX"
+    updates = ", ".join(
+        f"{c} = {greatest}({table}.{c}, excluded.{c})"
+        if c in _MAXIMA
+        else f"{c} = {table}.{c} + excluded.{c}"
+        for c in COUNTER_COLUMNS
+    )
+    values = placeholders(connection, len(columns))
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({values}) "
+        f"ON CONFLICT (application_id, service_version_id, {period}) DO UPDATE SET {updates}"
+    )
+
+
+def _unattributed_sql(connection: BaseDBAsyncClient) -> str:
+    greatest = "GREATEST" if is_postgres(connection) else "MAX"
+    return (
+        "INSERT INTO traffic_unattributed (reason, consumer, service, hour, requests, "
+        f"last_request_ms) VALUES ({placeholders(connection, 6)}) "
+        "ON CONFLICT (reason, consumer, service, hour) DO UPDATE SET "
+        "requests = traffic_unattributed.requests + excluded.requests, "
+        f"last_request_ms = {greatest}(traffic_unattributed.last_request_ms, "
+        "excluded.last_request_ms)"
+    )
+
+
+def _rows(rows: dict[tuple[int, int, int], list[float]]) -> list[list[Any]]:
+    # Integer counters go to the database as integers (asyncpg is strict about types).
+    out: list[list[Any]] = []
+    for key, row in rows.items():
+        values: list[object] = [*key]
+        for index, value in enumerate(row):
+            column = COUNTER_COLUMNS[index]
+            values.append(
+                float(value)
+                if column in ("latency_sum", "latency_max", "upstream_latency_sum")
+                else int(value)
+            )
+        out.append(values)
+    return out
+
+
+async def write_rollup(rollup: Rollup) -> None:
+    """Add a batch's counters to the hourly, daily and unattributed rollups, atomically."""
+    if not rollup.hourly and not rollup.unattributed:
+        return
+    async with in_transaction() as connection:
+        if rollup.hourly:
+            await connection.execute_many(
+                _upsert_sql(connection, "traffic_hourly", "hour"), _rows(rollup.hourly)
+            )
+            await connection.execute_many(
+                _upsert_sql(connection, "traffic_daily", "day"), _rows(rollup.daily())
+            )
+        if rollup.unattributed:
+            await connection.execute_many(
+                _unattributed_sql(connection),
+                [[*key, counts[0], counts[1]] for key, counts in rollup.unattributed.items()],
+            )
+        for credential_id, ms in rollup.credential_last_ms.items():
+            moment = datetime.fromtimestamp(ms / 1000, UTC)
+            await (
+                Credential.filter(id=credential_id)
+                .filter(last_used_at__isnull=True)
+                .update(last_used_at=moment)
+            )
+            await Credential.filter(id=credential_id, last_used_at__lt=moment).update(
+                last_used_at=moment
+            )
