@@ -311,7 +311,10 @@ class TrafficHourly(TrafficRollup):
     class Meta:
         table = "traffic_hourly"
         unique_together = (("application_id", "service_version_id", "hour"),)
-        indexes = [Index(fields=["application_id", "hour"]), Index(fields=["service_version_id", "hour"])]
+        indexes = [
+            Index(fields=["application_id", "hour"]),
+            Index(fields=["service_version_id", "hour"]),
+        ]
 
 
 class TrafficDaily(TrafficRollup):
@@ -323,7 +326,10 @@ class TrafficDaily(TrafficRollup):
     class Meta:
         table = "traffic_daily"
         unique_together = (("application_id", "service_version_id", "day"),)
-        indexes = [Index(fields=["application_id", "day"]), Index(fields=["service_version_id", "day"])]
+        indexes = [
+            Index(fields=["application_id", "day"]),
+            Index(fields=["service_version_id", "day"]),
+        ]
 
 
 class UnattributedTraffic(Model):
