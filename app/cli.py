@@ -48,11 +48,18 @@ async def _prepare_demo(force: bool = False) -> None:
     from app.demo import load_demo, portal_is_empty
 
     if force or await portal_is_empty():
+        from app.demo_traffic import load_demo_traffic
+
         summary = await load_demo()
         print(
             f"Loaded the demo portal: {summary.developers} developers, {summary.services} "
             f"services, {summary.versions} versions, {summary.applications} applications, "
             f"{summary.connections} connections, {summary.events} events."
+        )
+        traffic = await load_demo_traffic()
+        print(
+            f"Ingested {traffic.entries:,} demo Kong log entries (90 days) in "
+            f"{traffic.seconds:.1f} s: {traffic.attributed:,} attributed."
         )
     else:
         print("The database already has data; the demo portal was not loaded again.")
