@@ -201,6 +201,38 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return asyncio.run(_with_db(Settings.from_env(), work))
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import decK files or Konnect exports: one transaction and one printed report per file."""
+    from pathlib import Path
+
+    from app.domain.events import bus
+    from app.ingest import deck, konnect
+    from app.ingest.imports import ImportFileError, run_jobs
+
+    paths = [Path(name) for name in args.files]
+    try:
+        jobs = (
+            [deck.load_deck(path) for path in paths]
+            if args.source == "deck"
+            else konnect.load_exports(paths)
+        )
+    except ImportFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+
+    async def work() -> int:
+        # On PostgreSQL, running servers hear of the import through NOTIFY.
+        dsn = None if settings.is_sqlite else settings.database_url
+        await bus.start(postgres=not settings.is_sqlite, dsn=dsn)
+        try:
+            return await run_jobs(jobs, dry_run=args.dry_run, emit=print)
+        finally:
+            await bus.stop()
+
+    return asyncio.run(_with_db(settings, work))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="devportal", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -241,6 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     kong_log = ingest_kinds.add_parser("kong-log", help="Kong file-log files (plain or gzip)")
     kong_log.add_argument("files", nargs="+", help="files to read; - for standard input")
     ingest.set_defaults(run=cmd_ingest)
+
+    importer = commands.add_parser("import", help="import decK files or Konnect portal exports")
+    importer.add_argument("source", choices=["deck", "konnect"], help="the files' format")
+    importer.add_argument("files", nargs="+", metavar="FILE")
+    importer.add_argument("--dry-run", action="store_true", help="report, then roll back")
+    importer.set_defaults(run=cmd_import)
     return parser
 
 
