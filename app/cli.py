@@ -194,7 +194,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from app.ingest.files import format_report, ingest_files
 
     async def work() -> int:
-        report = await ingest_files(args.files)
+        try:
+            report = await ingest_files(args.files)
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         print(format_report(report))
         return 0
 

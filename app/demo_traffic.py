@@ -16,7 +16,7 @@ import orjson
 from app.ingest.attribution import AttributionIndex
 from app.ingest.kong import parse_lines
 from app.ingest.pipeline import IngestReport, ingest_batch
-from app.models import AccessStatus, ServiceConnection
+from app.models import AccessStatus, ConnectionEvent, ServiceConnection
 
 SEED = 90
 DAYS = 90
@@ -59,41 +59,90 @@ def _entry(
     )
 
 
+Period = tuple[datetime, datetime]  # [start, end): a time the connection was approved
+
+
 def demo_log_lines(
-    rng: random.Random, now: datetime, pairs: list[tuple[str, str, datetime | None, float]]
+    rng: random.Random, now: datetime, pairs: list[tuple[str, str, list[Period], float]]
 ) -> Iterator[bytes]:
-    """File-log lines, oldest first per connection: (reference id, gateway service name,
-    traffic stop time or None, requests per day)."""
-    start = now - timedelta(days=DAYS)
-    for reference, gateway_name, stop, per_day in pairs:
+    """File-log lines, oldest first per period: (reference id, gateway service name, periods
+    in which the connection was approved, requests per day). Only the last DAYS days before
+    ``now`` get traffic; a period inside them gets at least one request."""
+    window_start = now - timedelta(days=DAYS)
+    for reference, gateway_name, periods, per_day in pairs:
         service_id = str(uuid.uuid5(uuid.NAMESPACE_DNS, gateway_name))
-        end = min(now, stop) if stop else now
-        seconds = (end - start).total_seconds()
-        if seconds <= 0:
+        for period_start, period_end in periods:
+            start = max(period_start, window_start)
+            end = min(period_end, now)
+            seconds = (end - start).total_seconds()
+            if seconds <= 0:
+                continue
+            count = max(1, int(per_day * seconds / 86_400))
+            base_ms = math.ceil(start.timestamp() * 1000)
+            span_ms = max(1, int(seconds * 1000) - 1)
+            offsets = sorted(int(rng.random() * span_ms) for _ in range(count))
+            for offset in offsets:
+                yield _entry(rng, base_ms + offset, reference, gateway_name, service_id)
+
+
+async def approved_periods(
+    connections: list[ServiceConnection], now: datetime
+) -> dict[int, list[Period]]:
+    """When each connection was approved, from its history: an approval opens a period, any
+    other change closes it. Without history, its current status says what it can."""
+    wanted = {connection.id for connection in connections}
+    events = await (
+        ConnectionEvent.filter(to_status__isnull=False)
+        .order_by("connection_id", "created_at", "id")
+        .values_list("connection_id", "to_status", "created_at")
+    )
+    periods: dict[int, list[Period]] = {}
+    opened: dict[int, datetime] = {}
+    for connection_id, to_status, at in events:
+        if connection_id not in wanted:
             continue
-        count = int(per_day * seconds / 86_400)
-        base_ms = int(start.timestamp() * 1000)
-        for _ in range(count):
-            offset = int(rng.random() * seconds * 1000)
-            yield _entry(rng, base_ms + offset, reference, gateway_name, service_id)
+        periods.setdefault(connection_id, [])
+        if to_status == AccessStatus.APPROVED:
+            opened.setdefault(connection_id, at)
+        elif connection_id in opened:
+            periods[connection_id].append((opened.pop(connection_id), at))
+    for connection_id, at in opened.items():
+        periods[connection_id].append((at, now))
+    epoch = datetime.fromtimestamp(0, UTC)
+    for connection in connections:
+        if connection.id not in periods:
+            if connection.status is AccessStatus.APPROVED:
+                periods[connection.id] = [(epoch, now)]
+            else:
+                periods[connection.id] = [(epoch, connection.status_changed_at)]
+    return periods
 
 
-async def load_demo_traffic(now: datetime | None = None) -> IngestReport:
+async def load_demo_traffic(now: datetime | None = None, *, rate: float = 1.0) -> IngestReport:
+    """Traffic for every connection while it was approved: revoked ones stop at revocation.
+
+    ``rate`` scales the requests per day (tests use a fraction of the demo's volume).
+    """
     rng = random.Random(SEED)
     now = now or datetime.now(UTC)
-    connections = (
+    connections = list(
         await ServiceConnection.filter(status__in=[AccessStatus.APPROVED, AccessStatus.REVOKED])
         .select_related("application", "service_version")
         .order_by("id")
     )
-    pairs: list[tuple[str, str, datetime | None, float]] = []
+    periods = await approved_periods(connections, now)
+    pairs: list[tuple[str, str, list[Period], float]] = []
     for connection in connections:
         gateway = connection.service_version.gateway_service_name
         if not gateway:
             continue
-        stop = connection.status_changed_at if connection.status is AccessStatus.REVOKED else None
         pairs.append(
-            (connection.application.reference_id, gateway, stop, rng.choice([0.5, 1, 2, 5]))
+            (
+                connection.application.reference_id,
+                gateway,
+                periods[connection.id],
+                rate * rng.choice([0.5, 1, 2, 5]),
+            )
         )
     report = IngestReport()
     index = await AttributionIndex.load()

@@ -54,6 +54,8 @@ class Settings:
     sqlite_busy_timeout_ms: int = 5_000
     allowed_origins: list[str] = field(default_factory=list)
     max_subscriptions_per_connection: int = 20
+    rate_limit_per_minute: int = 1200
+    rate_limit_burst: int = 200
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -74,6 +76,8 @@ class Settings:
             sqlite_busy_timeout_ms=_int("DEVPORTAL_SQLITE_BUSY_TIMEOUT_MS", 5_000),
             allowed_origins=_list("DEVPORTAL_ALLOWED_ORIGINS", []),
             max_subscriptions_per_connection=_int("DEVPORTAL_MAX_SUBSCRIPTIONS", 20),
+            rate_limit_per_minute=_int("DEVPORTAL_RATE_LIMIT_PER_MINUTE", 1200),
+            rate_limit_burst=_int("DEVPORTAL_RATE_LIMIT_BURST", 200),
         )
 
     @property

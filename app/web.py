@@ -20,6 +20,7 @@ from app.db import ensure_database_dir, pending_migrations, tortoise_config
 from app.domain.events import bus
 from app.ingest.http import ingest_kong
 from app.limits import BodySizeLimit
+from app.ratelimit import RateLimit
 from app.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -75,10 +76,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=[
             Middleware(
+                RateLimit,
+                per_minute=settings.rate_limit_per_minute,
+                burst=settings.rate_limit_burst,
+            ),
+            Middleware(
                 BodySizeLimit,
                 max_bytes=settings.max_body_bytes,
                 overrides={"/ingest/kong": settings.ingest_max_body_bytes},
-            )
+            ),
         ],
         lifespan=lifespan,
     )

@@ -44,6 +44,18 @@ TABLES = [
 ]
 
 
+# DELETE rather than TRUNCATE: on the few rows a test writes it is some 30 times faster
+# (TRUNCATE makes new files for every table), which is a minute over the suite. Sequences
+# restart, as with RESTART IDENTITY, so that ids start at 1 again.
+EMPTY_POSTGRES = "; ".join(
+    [f"DELETE FROM {table}" for table in TABLES]
+    + [
+        "SELECT setval(oid::regclass, 1, false) FROM pg_class "
+        "WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace"
+    ]
+)
+
+
 def pytest_report_header() -> str:
     return f"devportal databases: {', '.join(BACKENDS)}"
 
@@ -109,8 +121,10 @@ def settings(backend: str, sqlite_template: Path, tmp_path: Path, postgres_url: 
     if backend == "sqlite":
         path = tmp_path / "test.sqlite3"
         shutil.copy(sqlite_template, path)
-        return Settings(database_url=f"sqlite://{path}")
-    return Settings(database_url=postgres_url)
+        return Settings(database_url=f"sqlite://{path}", rate_limit_per_minute=0)
+    # The rate limit is off in tests (they fire requests faster than people); its own tests
+    # turn it on.
+    return Settings(database_url=postgres_url, rate_limit_per_minute=0)
 
 
 @pytest.fixture
@@ -125,9 +139,7 @@ async def db(settings: Settings) -> AsyncIterator[Settings]:
         if not _postgres_migrated:
             await apply_migrations(settings)
             _postgres_migrated = True
-        await get_connection("default").execute_script(
-            f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"
-        )
+        await get_connection("default").execute_script(EMPTY_POSTGRES)
     try:
         yield settings
     finally:

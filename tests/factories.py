@@ -90,3 +90,55 @@ class Factory:
             Role(role), developer=developer.id if developer is not None else None
         )
         return text
+
+
+# --- Traffic: Kong log entries, ingested through the real pipeline -------------------------
+
+import orjson  # noqa: E402  (this section is appended: its imports stay with it)
+
+from app.ingest.kong import parse_lines  # noqa: E402
+from app.ingest.pipeline import IngestReport, ingest_batch  # noqa: E402
+
+
+def kong_entry(
+    started_at_ms: int,
+    *,
+    consumer: str | None = None,
+    service: str | None = None,
+    status: int = 200,
+    latency: float = 10,
+    upstream: float | None = 8,
+    source: str | None = "upstream",
+) -> dict[str, object]:
+    """A Kong 3.x log-serializer entry (the 3.8 sample's shape, trimmed): `consumer` is sent
+    as the consumer's custom_id, `service` as the gateway service's name."""
+    entry: dict[str, object] = {
+        "started_at": started_at_ms,
+        "request": {"method": "GET", "uri": "/items", "size": 120, "headers": {}},
+        "response": {"status": status, "size": 512, "headers": {}},
+        "latencies": {
+            "request": latency,
+            "proxy": -1 if upstream is None else upstream,
+            "kong": 1,
+            "receive": 0,
+        },
+        "upstream_status": "" if source == "kong" else str(status),
+        "client_ip": "203.0.113.10",
+        "workspace_name": "default",
+    }
+    if source is not None:
+        entry["source"] = source
+    if consumer is not None:
+        entry["consumer"] = {"id": f"id-{consumer}", "custom_id": consumer, "username": consumer}
+    if service is not None:
+        entry["service"] = {"id": f"id-{service}", "name": service, "protocol": "http"}
+    return entry
+
+
+async def traffic(entries: list[dict[str, object]]) -> IngestReport:
+    """Ingest Kong entries as one file-log batch; return the pipeline's IngestReport."""
+    report = IngestReport()
+    numbered = list(parse_lines(orjson.dumps(entry) for entry in entries))
+    report.lines = len(numbered)
+    await ingest_batch(numbered, report)
+    return report

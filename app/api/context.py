@@ -10,8 +10,9 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from app.api.loaders import Loaders
-from app.domain.errors import Unauthenticated
+from app.domain.errors import Forbidden, Unauthenticated
 from app.domain.viewer import Viewer
+from app.models import Role
 from app.settings import Settings
 
 
@@ -42,4 +43,6 @@ class Context:
                 self.auth_error
                 or "Sign in: send an `Authorization: Bearer <token>` header (see README)."
             )
+        if self.viewer.role is Role.INGEST:
+            raise Forbidden("An ingest token may only post traffic to /ingest/kong.")
         return self.viewer

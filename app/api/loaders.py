@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
+from app.domain.clock import utcnow
+from app.domain.settings_store import portal_settings
 from app.domain.traffic import GroupBy, TrafficTotals, Window, summarize
 from app.models import (
     Application,
     ConnectionEvent,
     Credential,
     Developer,
+    PortalSettings,
     Service,
     ServiceConnection,
     ServiceVersion,
@@ -42,6 +46,11 @@ def _by_id(
     return load
 
 
+async def _load_portal_settings(keys: list[int]) -> list[PortalSettings]:
+    settings = await portal_settings()
+    return [settings for _ in keys]
+
+
 def _grouped(rows: Iterable[M], key: Callable[[M], int], ids: list[int]) -> list[list[M]]:
     groups: dict[int, list[M]] = defaultdict(list)
     for row in rows:
@@ -54,6 +63,15 @@ class Loaders:
 
     def __init__(self) -> None:
         self._made: dict[str, DataLoader[Any, Any]] = {}
+        self._now: datetime | None = None
+
+    @property
+    def now(self) -> datetime:
+        """One "now" for the loaders' lifetime: every traffic window of a response ends with
+        the same hour, so a page crossing an hour boundary still shares one statement."""
+        if self._now is None:
+            self._now = utcnow()
+        return self._now
 
     def _get(
         self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]
@@ -121,6 +139,11 @@ class Loaders:
             return [found.get(key, TrafficTotals()) for key in keys]
 
         return self._get(f"traffic:{group.value}:{window.start_hour}:{window.end_hour}", load)
+
+    @property
+    def portal_settings(self) -> DataLoader[int, PortalSettings]:
+        """The settings row (key 1), read once per request however many versions ask."""
+        return self._get("portal_settings", _load_portal_settings)
 
     def prime_developer(self, developer: Developer) -> None:
         self.developer.prime(developer.id, developer)

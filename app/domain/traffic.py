@@ -68,9 +68,16 @@ class Window:
         ]
 
 
+def _aware(moment: datetime, field: str) -> datetime:
+    # A naive time would be read in the server's local zone: refuse it instead of guessing.
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationFailed(
+            f"`{field}` needs a UTC offset, e.g. 2024-09-19T00:00:00Z.", field=field
+        )
+    return moment
+
+
 def _hour(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValidationFailed("Times need a UTC offset, e.g. 2024-09-19T00:00:00Z.", field="from")
     return math.floor(moment.timestamp() / 3600)
 
 
@@ -81,17 +88,22 @@ def window_for(
     *,
     now: datetime | None = None,
 ) -> Window:
-    """A named window ending with the current hour, or an explicit [from, to) range."""
-    now = now or datetime.now(UTC)
+    """A named window ending with the current hour, or an explicit [from, to) range widened
+    to whole hours (from rounded down, to rounded up)."""
     if start is not None or end is not None:
+        if kind is not None:
+            raise ValidationFailed("Give a window, or `from` and `to`, not both.", field="window")
         if start is None or end is None:
-            raise ValidationFailed("Give both `from` and `to`, or a window.", field="from")
-        window = Window(_hour(start), math.ceil(end.timestamp() / 3600))
-        if window.end_hour <= window.start_hour:
+            field = "to" if end is None else "from"
+            raise ValidationFailed("Give both `from` and `to`, or a window.", field=field)
+        start = _aware(start, "from")
+        end = _aware(end, "to")
+        if end <= start:
             raise ValidationFailed("`to` must be after `from`.", field="to")
-        if (window.end_hour - window.start_hour) > MAX_SPAN.total_seconds() / 3600:
+        if end - start > MAX_SPAN:
             raise ValidationFailed("A traffic window spans at most 400 days.", field="to")
-        return window
+        return Window(_hour(start), math.ceil(end.timestamp() / 3600))
+    now = _aware(now, "now") if now is not None else datetime.now(UTC)
     span = _SPANS[kind or TrafficWindow.LAST_30_DAYS]
     end_hour = _hour(now) + 1
     return Window(end_hour - int(span.total_seconds() // 3600), end_hour)
@@ -161,8 +173,10 @@ class TrafficTotals:
 
 
 def _aggregates() -> str:
+    # Every aggregate needs its own name: PostgreSQL calls them all "sum" / "max", and rows
+    # are read as dicts, where repeated names would collapse into one value.
     return ", ".join(
-        f"MAX({c})" if c in ("latency_max", "last_request_ms") else f"SUM({c})"
+        f"MAX({c}) AS {c}" if c in ("latency_max", "last_request_ms") else f"SUM({c}) AS {c}"
         for c in COUNTER_COLUMNS
     )
 
@@ -190,24 +204,26 @@ async def summarize(
         params.extend(values)
         return text
 
-    key_filter = f"{column} IN ({marks(ids)})"
-    if group is GroupBy.CONNECTION and versions:
-        key_filter += f" AND service_version_id IN ({marks(versions)})"
+    def key_filter() -> str:
+        # Bound again for each part that uses it: a part that is left out binds nothing.
+        text = f"{column} IN ({marks(ids)})"
+        if group is GroupBy.CONNECTION and versions:
+            text += f" AND service_version_id IN ({marks(versions)})"
+        return text
+
     parts = []
     if days != (0, 0):
         parts.append(
-            f"SELECT {columns} FROM traffic_daily WHERE {key_filter} "
+            f"SELECT {columns} FROM traffic_daily WHERE {key_filter()} "
             f"AND day >= {marks([days[0]])} AND day < {marks([days[1]])}"
         )
-    # The key filter's parameters are bound again for the hourly part.
-    hour_filter = f"{column} IN ({marks(ids)})"
-    if group is GroupBy.CONNECTION and versions:
-        hour_filter += f" AND service_version_id IN ({marks(versions)})"
-    ranges = " OR ".join(
-        f"(hour >= {marks([lo])} AND hour < {marks([hi])})" for lo, hi in edges if hi > lo
-    )
-    if ranges:
-        parts.append(f"SELECT {columns} FROM traffic_hourly WHERE {hour_filter} AND ({ranges})")
+    edges = [(lo, hi) for lo, hi in edges if hi > lo]
+    if edges:
+        where = key_filter()
+        ranges = " OR ".join(
+            f"(hour >= {marks([lo])} AND hour < {marks([hi])})" for lo, hi in edges
+        )
+        parts.append(f"SELECT {columns} FROM traffic_hourly WHERE {where} AND ({ranges})")
     if not parts:
         return {}
     sql = (
@@ -237,7 +253,7 @@ class SeriesPoint:
 def time_zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", very long
         raise ValidationFailed(f"{name!r} is not an IANA time zone.", field="timeZone") from None
 
 

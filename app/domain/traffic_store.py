@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from app.ingest.rollup import Rollup
@@ -71,19 +72,12 @@ def _unattributed_sql(connection: BaseDBAsyncClient) -> str:
 
 
 def _rows(rows: dict[tuple[int, int, int], list[float]]) -> list[list[Any]]:
-    # Integer counters go to the database as integers (asyncpg is strict about types).
-    out: list[list[Any]] = []
-    for key, row in rows.items():
-        values: list[object] = [*key]
-        for index, value in enumerate(row):
-            column = COUNTER_COLUMNS[index]
-            values.append(
-                float(value)
-                if column in ("latency_sum", "latency_max", "upstream_latency_sum")
-                else int(value)
-            )
-        out.append(values)
-    return out
+    """Counter rows as statement parameters: the key, then the counters in column order.
+
+    Sorted by key: concurrent batches then lock the rows they share in the same order, and
+    PostgreSQL never has to break a deadlock between two of them.
+    """
+    return [[*key, *row] for key, row in sorted(rows.items())]
 
 
 async def write_rollup(rollup: Rollup) -> None:
@@ -101,15 +95,17 @@ async def write_rollup(rollup: Rollup) -> None:
         if rollup.unattributed:
             await connection.execute_many(
                 _unattributed_sql(connection),
-                [[*key, counts[0], counts[1]] for key, counts in rollup.unattributed.items()],
+                [
+                    [*key, counts[0], counts[1]]
+                    for key, counts in sorted(rollup.unattributed.items())
+                ],
             )
-        for credential_id, ms in rollup.credential_last_ms.items():
+        for credential_id, ms in sorted(rollup.credential_last_ms.items()):
             moment = datetime.fromtimestamp(ms / 1000, UTC)
+            # Only ever moves forward: a batch of older entries must not turn it back.
             await (
                 Credential.filter(id=credential_id)
-                .filter(last_used_at__isnull=True)
+                .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lt=moment))
+                .using_db(connection)
                 .update(last_used_at=moment)
-            )
-            await Credential.filter(id=credential_id, last_used_at__lt=moment).update(
-                last_used_at=moment
             )

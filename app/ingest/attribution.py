@@ -8,7 +8,10 @@ with a reason, never dropped in silence.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+from tortoise.expressions import Q
 
 from app.ingest.kong import LogEntry
 from app.models import Application, Credential, ServiceVersion
@@ -34,6 +37,15 @@ class Miss:
     service: str
 
 
+_CHUNK = 500  # keys per IN (...) list: far below SQLite's and asyncpg's parameter limits
+
+
+def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
+    ordered = sorted(set(keys))
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start : start + _CHUNK]
+
+
 @dataclass
 class AttributionIndex:
     applications: dict[str, int]
@@ -41,29 +53,57 @@ class AttributionIndex:
     versions: dict[str, int]
 
     @classmethod
-    async def load(cls) -> AttributionIndex:
-        applications = {
-            reference: app_id
-            for reference, app_id in await Application.all().values_list("reference_id", "id")
-        }
-        credentials = {
-            client_id: (credential_id, app_id)
-            for client_id, credential_id, app_id in await Credential.filter(
-                status="active"
-            ).values_list("client_id", "id", "application_id")
-        }
-        rows = await ServiceVersion.all().values_list(
-            "id", "gateway_service_id", "gateway_service_name"
-        )
-        versions: dict[str, int] = {}
-        # Ids are unique per gateway while names may be reused: an id wins over a name.
-        for version_id, _, gateway_name in rows:
+    async def load(cls, entries: Iterable[LogEntry] | None = None) -> AttributionIndex:
+        """The whole mapping, or (with ``entries``) only the part those entries can match:
+        a small HTTP batch then reads a few rows instead of every application."""
+        if entries is None:
+            return cls._build(
+                await Application.all().values_list("reference_id", "id"),
+                await Credential.all().values_list("client_id", "id", "application_id"),
+                await ServiceVersion.all()
+                .order_by("id")
+                .values_list("id", "gateway_service_id", "gateway_service_name"),
+            )
+        entries = list(entries)
+        consumers = {key for entry in entries for key in entry.consumer_keys}
+        services = {key for entry in entries for key in entry.service_keys}
+        applications: list[tuple[str, int]] = []
+        credentials: list[tuple[str, int, int]] = []
+        versions: list[tuple[int, str | None, str | None]] = []
+        for chunk in _chunks(consumers):
+            applications += await Application.filter(reference_id__in=chunk).values_list(
+                "reference_id", "id"
+            )
+            credentials += await Credential.filter(client_id__in=chunk).values_list(
+                "client_id", "id", "application_id"
+            )
+        for chunk in _chunks(services):
+            versions += await ServiceVersion.filter(
+                Q(gateway_service_id__in=chunk) | Q(gateway_service_name__in=chunk)
+            ).values_list("id", "gateway_service_id", "gateway_service_name")
+        unique_versions = sorted(set(versions), key=lambda row: row[0])
+        return cls._build(applications, credentials, unique_versions)
+
+    @classmethod
+    def _build(
+        cls,
+        applications: Iterable[tuple[str, int]],
+        credentials: Iterable[tuple[str, int, int]],
+        versions: Sequence[tuple[int, str | None, str | None]],
+    ) -> AttributionIndex:
+        # Every credential counts, revoked ones too: a log may be read long after the request,
+        # and traffic that a credential made before its revocation is still its application's.
+        by_client = {client: (credential, app) for client, credential, app in credentials}
+        by_service: dict[str, int] = {}
+        # Ids are unique per gateway while names may be reused: an id wins over a name, and
+        # of several versions behind one name the oldest (lowest id) wins.
+        for version_id, _, gateway_name in versions:
             if gateway_name:
-                versions.setdefault(gateway_name, version_id)
-        for version_id, gateway_id, _ in rows:
+                by_service.setdefault(gateway_name, version_id)
+        for version_id, gateway_id, _ in versions:
             if gateway_id:
-                versions[gateway_id] = version_id
-        return cls(applications, credentials, versions)
+                by_service[gateway_id] = version_id
+        return cls(dict(applications), by_client, by_service)
 
     def classify(self, entry: LogEntry) -> Match | Miss:
         application_id = None

@@ -7,32 +7,53 @@ and never stops the rest. A progress line is drawn on a terminal.
 from __future__ import annotations
 
 import gzip
+import io
+import os
 import sys
 import time
-from collections.abc import Iterator
-from itertools import islice
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 from pathlib import Path
 from typing import BinaryIO, cast
 
+import orjson
+
 from app.ingest.attribution import AttributionIndex
-from app.ingest.kong import parse_lines
+from app.ingest.kong import LogEntry, MalformedEntry, parse_body, parse_lines
+from app.ingest.parallel import ingest_large_file, worth_parallel
 from app.ingest.pipeline import IngestReport, ingest_batch
 
 BATCH_ENTRIES = 50_000
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+Parsed = LogEntry | MalformedEntry
 
 
-def _open(name: str) -> tuple[BinaryIO, int]:
-    """The stream and its size in bytes (0 when unknown)."""
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _open(name: str) -> tuple[BinaryIO, int, list[BinaryIO]]:
+    """The stream, its size in bytes (0 when unknown), and what to close afterwards.
+
+    Gzip is recognised by its magic bytes, in files and on standard input alike.
+    """
     if name == "-":
-        return sys.stdin.buffer, 0
+        stdin = sys.stdin.buffer
+        peek = getattr(stdin, "peek", None)
+        if peek is not None and peek(2)[:2] == _GZIP_MAGIC:
+            unzipped = cast(BinaryIO, gzip.GzipFile(fileobj=stdin))
+            return unzipped, 0, [unzipped]
+        return stdin, 0, []
     path = Path(name)
     raw: BinaryIO = path.open("rb")
     size = path.stat().st_size
-    if raw.read(2) == b"\x1f\x8b":
+    if raw.read(2) == _GZIP_MAGIC:
         raw.seek(0)
-        return cast(BinaryIO, gzip.GzipFile(fileobj=raw)), 0
+        # GzipFile.close() leaves the file it reads from open: both are closed afterwards.
+        unzipped = cast(BinaryIO, gzip.GzipFile(fileobj=raw))
+        return unzipped, 0, [unzipped, raw]
     raw.seek(0)
-    return raw, size
+    return raw, size, [raw]
 
 
 class _Progress:
@@ -53,25 +74,101 @@ class _Progress:
         sys.stderr.flush()
 
 
-def _counted_lines(stream: BinaryIO, counter: list[int]) -> Iterator[bytes]:
-    """The stream's lines, counting bytes (counter[0]) and lines (counter[1]) as they pass."""
+def _counted_lines(stream: Iterable[bytes], counter: list[int]) -> Iterator[bytes]:
+    """The stream's lines, counting bytes (counter[0]), lines (counter[1]) and blank lines
+    (counter[2]) as they pass."""
     for line in stream:
         counter[0] += len(line)
         counter[1] += 1
+        if line.isspace():  # stops at the first other byte: cheap on real lines
+            counter[2] += 1
         yield line
 
 
+def _is_json_line(line: bytes) -> bool:
+    try:
+        orjson.loads(line.removeprefix(_UTF8_BOM))
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _results(stream: BinaryIO, counter: list[int]) -> Iterator[tuple[int, Parsed]]:
+    """Numbered parse results of one input, counting as ``_counted_lines`` does.
+
+    A file-log file holds one JSON object per line. A file whose first two lines are not JSON
+    on their own, but which as a whole is one JSON object or array (a pretty-printed http-log
+    body, as Kong's documentation shows them), is read as that document instead: its items
+    are numbered from 1 and each counts as one line.
+    """
+    head: list[bytes] = []  # up to the first JSON line, or the first two non-blank ones
+    filled: list[bytes] = []
+    rest = iter(stream)
+    for line in rest:
+        head.append(line)
+        if not line.isspace():
+            filled.append(line)
+            if len(filled) == 2 or _is_json_line(line):
+                break
+    opening = filled[0].removeprefix(_UTF8_BOM).lstrip()[:1] if filled else b""
+    if opening in (b"{", b"[") and not _is_json_line(filled[-1]):
+        data = b"".join(head) + stream.read()
+        try:
+            items = parse_body(data.removeprefix(_UTF8_BOM))
+        except MalformedEntry:
+            pass  # not one document after all: every line is reported on its own
+        else:
+            counter[0] += len(data)
+            counter[1] += len(items)
+            yield from enumerate(items, 1)
+            return
+        lines: Iterable[bytes] = io.BytesIO(data)
+    else:
+        lines = chain(head, rest)
+    yield from parse_lines(_counted_lines(lines, counter))
+
+
+def _check_readable(names: list[str]) -> None:
+    """Every file is checked first: upserts add, so stopping halfway through the list and
+    running the command again would count the first files twice."""
+    for name in names:
+        if name != "-" and not Path(name).is_file():
+            raise FileNotFoundError(f"{name}: no such file")
+
+
+def _parallel_candidate(name: str) -> bool:
+    """A large plain file-log file: NDJSON, not gzip, whose first line is JSON on its own."""
+    if name == "-" or not worth_parallel(Path(name)):
+        return False
+    with Path(name).open("rb") as handle:
+        if handle.read(2) == _GZIP_MAGIC:
+            return False
+        handle.seek(0)
+        for line in handle:
+            if not line.isspace():
+                return _is_json_line(line)
+    return False
+
+
 async def ingest_files(names: list[str], *, progress: bool | None = None) -> IngestReport:
+    """Ingest file-log files in order; line numbers in the report count from 1 in each file."""
+    _check_readable(names)
     report = IngestReport()
     index = await AttributionIndex.load()
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
     for name in names:
-        stream, size = _open(name)
+        if _parallel_candidate(name):
+            size = os.path.getsize(name)
+            bar = _Progress(name, size, show)
+            await ingest_large_file(Path(name), report, index, bar.show)
+            bar.show(size, report.entries, final=True)
+            continue
+        stream, size, to_close = _open(name)
         bar = _Progress(name, size, show)
-        consumed = [0, 0]
+        consumed = [0, 0, 0]
         try:
-            numbered = parse_lines(_counted_lines(stream, consumed))
+            numbered = _results(stream, consumed)
             while True:
                 batch = list(islice(numbered, BATCH_ENTRIES))
                 if not batch:
@@ -79,9 +176,10 @@ async def ingest_files(names: list[str], *, progress: bool | None = None) -> Ing
                 await ingest_batch(batch, report, index)
                 bar.show(consumed[0], report.entries)
         finally:
-            if stream is not sys.stdin.buffer:
-                stream.close()
+            for handle in to_close:
+                handle.close()
         report.lines += consumed[1]
+        report.blank += consumed[2]
         bar.show(consumed[0], report.entries, final=True)
     report.seconds = time.perf_counter() - started
     return report
@@ -90,6 +188,7 @@ async def ingest_files(names: list[str], *, progress: bool | None = None) -> Ing
 def format_report(report: IngestReport) -> str:
     lines = [
         f"lines:        {report.lines:,}",
+        f"blank:        {report.blank:,}",
         f"entries:      {report.entries:,}",
         f"attributed:   {report.attributed:,}",
         f"unattributed: {sum(report.unattributed.values()):,}",

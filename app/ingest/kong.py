@@ -260,9 +260,15 @@ def parse_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, LogEntry | Malfor
 
 
 def parse_body(body: bytes) -> list[LogEntry | MalformedEntry]:
-    """Read an http-log POST body: one object or a batch array; raise if it is not JSON."""
+    """Read an http-log POST body: one object or a batch array; raise if it is neither.
+
+    A bad item of an array is one malformed entry; a body that is not even an object or an
+    array (``"text"``, ``42``, ``null``) is refused as a whole.
+    """
     try:
         obj = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise MalformedEntry("invalid JSON") from None
+    if type(obj) is not dict and type(obj) is not list:
+        raise MalformedEntry("not a JSON object or array")
     return _entries(obj)

@@ -18,9 +18,14 @@ MAX_REPORTED_ERRORS = 20
 
 @dataclass
 class IngestReport:
-    """What an ingestion did; `lines` counts input lines (files) or array items (HTTP)."""
+    """What an ingestion did; `lines` counts input lines (files) or array items (HTTP).
+
+    Every line is accounted for: lines = entries + malformed + blank (a file-log line holds
+    one entry; blank lines are skipped and counted).
+    """
 
     lines: int = 0
+    blank: int = 0
     entries: int = 0
     attributed: int = 0
     unattributed: Counter[str] = field(default_factory=Counter)
@@ -40,6 +45,7 @@ class IngestReport:
     def as_dict(self) -> dict[str, object]:
         return {
             "lines": self.lines,
+            "blank": self.blank,
             "entries": self.entries,
             "attributed": self.attributed,
             "unattributed": dict(self.unattributed),
@@ -73,15 +79,19 @@ async def ingest_batch(
     report: IngestReport,
     index: AttributionIndex | None = None,
 ) -> None:
-    """Count a batch of numbered parse results into the rollups, as one transaction."""
+    """Count a batch of numbered parse results into the rollups, as one transaction.
+
+    Without an ``index``, only the mapping rows that the batch's keys can match are read.
+    """
     started = time.perf_counter()
-    index = index or await AttributionIndex.load()
     good: list[LogEntry] = []
     for number, item in items:
         if isinstance(item, MalformedEntry):
             report.malformed_at(number, item.reason)
         else:
             good.append(item)
+    if index is None:
+        index = await AttributionIndex.load(good)
     rollup = roll_up(good, index, report)
     await write_rollup(rollup)
     report.seconds += time.perf_counter() - started

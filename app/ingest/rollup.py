@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import add
 
 from app.domain.traffic_math import NUM_BUCKETS, bucket_index
 from app.ingest.kong import LogEntry
@@ -23,8 +24,13 @@ ROW_WIDTH = HIST + NUM_BUCKETS
 Key = tuple[int, int, int]  # application id, service version id, period (hour or day)
 
 
+_EMPTY_ROW: list[float] = [0] * ROW_WIDTH
+for _slot in (LAT_SUM, LAT_MAX, UP_SUM):
+    _EMPTY_ROW[_slot] = 0.0  # float columns stay floats, counters stay ints (asyncpg is strict)
+
+
 def new_row() -> list[float]:
-    return [0] * ROW_WIDTH
+    return _EMPTY_ROW.copy()
 
 
 def _status_slot(status: int) -> int:
@@ -57,12 +63,12 @@ def add_entry(row: list[float], entry: LogEntry) -> None:
 
 
 def merge_rows(into: list[float], other: list[float]) -> None:
-    for index, value in enumerate(other):
-        if index in (LAT_MAX, LAST_MS):
-            if value > into[index]:
-                into[index] = value
-        else:
-            into[index] += value
+    """Add `other` into `into`; maxima stay maxima."""
+    latency_max = max(into[LAT_MAX], other[LAT_MAX])
+    last_ms = max(into[LAST_MS], other[LAST_MS])
+    into[:] = map(add, into, other)
+    into[LAT_MAX] = latency_max
+    into[LAST_MS] = last_ms
 
 
 @dataclass

@@ -120,6 +120,6 @@ async def load_summary(
     end: datetime | None,
 ) -> TrafficSummary:
     """Batched: every object of one kind and window on the page shares one statement."""
-    bounds = traffic.window_for(window, start, end)
+    bounds = traffic.window_for(window, start, end, now=info.context.loaders.now)
     totals = await info.context.loaders.traffic(group, bounds).load(key)
     return TrafficSummary.of(group, key, bounds, totals)
