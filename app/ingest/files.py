@@ -136,18 +136,19 @@ def _check_readable(names: list[str]) -> None:
             raise FileNotFoundError(f"{name}: no such file")
 
 
-def _parallel_candidate(name: str) -> bool:
-    """A large plain file-log file: NDJSON, not gzip, whose first line is JSON on its own."""
+def _parallel_size(name: str) -> int:
+    """The size of a large plain file-log file (NDJSON, not gzip, its first line JSON on its
+    own) that worker processes should parse; 0 for anything else."""
     if name == "-" or not worth_parallel(Path(name)):
-        return False
+        return 0
     with Path(name).open("rb") as handle:
         if handle.read(2) == _GZIP_MAGIC:
-            return False
+            return 0
         handle.seek(0)
         for line in handle:
             if not line.isspace():
-                return _is_json_line(line)
-    return False
+                return os.path.getsize(name) if _is_json_line(line) else 0
+    return 0
 
 
 async def ingest_files(names: list[str], *, progress: bool | None = None) -> IngestReport:
@@ -158,8 +159,8 @@ async def ingest_files(names: list[str], *, progress: bool | None = None) -> Ing
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
     for name in names:
-        if _parallel_candidate(name):
-            size = os.path.getsize(name)
+        size = _parallel_size(name)
+        if size:
             bar = _Progress(name, size, show)
             await ingest_large_file(Path(name), report, index, bar.show)
             bar.show(size, report.entries, final=True)
