@@ -11,6 +11,7 @@ from app.api.context import Context
 from app.api.ids import decode_id
 from app.api.types.connection import ConnectionEvent
 from app.domain.events import bus
+from app.domain.scope import existing_version, visible_application
 from app.models import ConnectionEvent as ConnectionEventModel
 
 
@@ -36,6 +37,11 @@ class Subscription:
             if service_version_id
             else None
         )
+        # A filter naming nothing the viewer can see would wait forever in silence: say so.
+        if application is not None:
+            await visible_application(viewer, application)
+        if version is not None:
+            await existing_version(version)
         async with bus.subscribe() as queue:
             while True:
                 announcement = await queue.get()

@@ -7,8 +7,8 @@ import uuid
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from app.domain.cascade import record_cascaded_deletes
-from app.domain.errors import Forbidden, ValidationFailed
+from app.domain.cascade import lock_rows, record_cascaded_deletes
+from app.domain.errors import Forbidden, NotFound, ValidationFailed
 from app.domain.events import bus
 from app.domain.scope import visible_application, visible_developer
 from app.domain.validation import clean_description, clean_name
@@ -76,7 +76,7 @@ async def update_application(
     name: str | None = None,
     description: str | None = None,
 ) -> tuple[Application, bool]:
-    application = await visible_application(viewer, application_id)
+    application = await visible_application(viewer, application_id, field="id")
     if not _may_edit(viewer, application.developer_id):
         raise Forbidden("Only the developer or an admin may edit this application.")
     changes: dict[str, str] = {}
@@ -103,10 +103,13 @@ async def update_application(
 
 async def delete_application(viewer: Viewer, application_id: int) -> int:
     """Delete the application with its connections and credentials; their history stays."""
-    application = await visible_application(viewer, application_id)
+    application = await visible_application(viewer, application_id, field="id")
     if not _may_edit(viewer, application.developer_id):
         raise Forbidden("Only the developer or an admin may delete this application.")
     async with in_transaction():
+        if not await lock_rows(Application.filter(id=application.id)):
+            # Deleted since we read it: its delete events are written already, by that delete.
+            raise NotFound(f"No application with id {application_id}.", field="id")
         events = await record_cascaded_deletes(
             viewer,
             "The application was deleted.",

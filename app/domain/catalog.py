@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from app.domain.cascade import record_cascaded_deletes
+from app.domain.cascade import lock_rows, record_cascaded_deletes
 from app.domain.errors import Forbidden, NotFound, ValidationFailed
 from app.domain.events import bus
 from app.domain.scope import existing_version
@@ -21,10 +21,10 @@ def _require_admin(viewer: Viewer) -> None:
         raise Forbidden("Only an admin may change services and versions.")
 
 
-async def _service(service_id: int) -> Service:
+async def _service(service_id: int, *, field: str = "serviceId") -> Service:
     service = await Service.get_or_none(id=service_id)
     if service is None:
-        raise NotFound(f"No service with id {service_id}.", field="serviceId")
+        raise NotFound(f"No service with id {service_id}.", field=field)
     return service
 
 
@@ -45,7 +45,7 @@ async def update_service(
     viewer: Viewer, service_id: int, *, name: str | None = None, description: str | None = None
 ) -> tuple[Service, bool]:
     _require_admin(viewer)
-    service = await _service(service_id)
+    service = await _service(service_id, field="id")
     changes: dict[str, str] = {}
     if name is not None and clean_name(name) != service.name:
         changes["name"] = clean_name(name)
@@ -56,7 +56,10 @@ async def update_service(
     if not changes:
         return service, False
     service.update_from_dict(changes)
-    await service.save()
+    try:
+        await service.save()
+    except IntegrityError as exc:  # a concurrent rename took the name first
+        raise ValidationFailed(f"A service named {service.name!r} exists.", field="name") from exc
     await bus.announce("catalog")
     return service, True
 
@@ -64,8 +67,11 @@ async def update_service(
 async def delete_service(viewer: Viewer, service_id: int) -> int:
     """Delete a service, its versions and their connections; history stays."""
     _require_admin(viewer)
-    service = await _service(service_id)
+    service = await _service(service_id, field="id")
     async with in_transaction():
+        if not await lock_rows(Service.filter(id=service.id)):
+            raise NotFound(f"No service with id {service_id}.", field="id")
+        await lock_rows(ServiceVersion.filter(service_id=service.id))
         events = await record_cascaded_deletes(
             viewer,
             f"The service {service.name!r} was deleted.",
@@ -129,7 +135,7 @@ async def update_service_version(
 ) -> tuple[ServiceVersion, bool]:
     """Fields left out stay as they are; an explicit null clears the optional ones."""
     _require_admin(viewer)
-    row = await existing_version(version_id)
+    row = await existing_version(version_id, field="id")
     changes: dict[str, object] = {}
     if version is not None:
         label = clean_name(version, field="version", max_length=100)
@@ -148,7 +154,10 @@ async def update_service_version(
     if not changes:
         return row, False
     row.update_from_dict(changes)
-    await row.save()
+    try:
+        await row.save()
+    except IntegrityError as exc:  # a concurrent edit took the label first
+        raise ValidationFailed(f"Version {row.version!r} exists.", field="version") from exc
     await bus.announce("catalog")
     return row, True
 
@@ -156,8 +165,10 @@ async def update_service_version(
 async def delete_service_version(viewer: Viewer, version_id: int) -> int:
     """Delete a version and its connections; their history stays (C-03)."""
     _require_admin(viewer)
-    row = await existing_version(version_id)
+    row = await existing_version(version_id, field="id")
     async with in_transaction():
+        if not await lock_rows(ServiceVersion.filter(id=row.id)):
+            raise NotFound(f"No service version with id {version_id}.", field="id")
         events = await record_cascaded_deletes(
             viewer,
             f"Version {row.version} of {row.service.name!r} was deleted.",

@@ -9,8 +9,16 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.domain import lifecycle
+from app.domain.cascade import lock_rows
 from app.domain.clock import after, utcnow
-from app.domain.errors import AlreadyConnected, Conflict, DomainError, Forbidden, ValidationFailed
+from app.domain.errors import (
+    AlreadyConnected,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 from app.domain.events import bus
 from app.domain.history import record_connection_event
 from app.domain.lifecycle import Action
@@ -40,13 +48,7 @@ async def request_connection(
     application = await visible_application(viewer, application_id)
     if not lifecycle.may_act(viewer, Action.REQUEST, application.developer_id):
         raise Forbidden("Only the application's developer or an admin may request connections.")
-    developer = await Developer.get(id=application.developer_id)
-    if developer.status is not AccessStatus.APPROVED:
-        raise Forbidden(
-            f"Developer {developer.name!r} is {developer.status.value}; only an approved "
-            "developer's applications may request connections.",
-            field="applicationId",
-        )
+    _require_approved(await Developer.get(id=application.developer_id))
     version = await existing_version(service_version_id)
     await _refuse_duplicate(application_id, service_version_id)
     auto = version.auto_approve
@@ -55,6 +57,12 @@ async def request_connection(
     status = AccessStatus.APPROVED if auto else AccessStatus.PENDING
     try:
         async with in_transaction():
+            # Again, on the locked row: a developer revoked meanwhile (perhaps with all their
+            # connections) must not end up with a new approved connection.
+            owner = await lock_rows(Developer.filter(id=application.developer_id))
+            if not owner:
+                raise NotFound(f"No application with id {application_id}.", field="applicationId")
+            _require_approved(owner[0])
             now = utcnow()
             connection = await ServiceConnection.create(
                 application_id=application.id,
@@ -74,6 +82,7 @@ async def request_connection(
                 to_status=status,
                 viewer=viewer,
                 auto_approved=auto,
+                at=now,
             )
     except IntegrityError:
         # Another request for the same pair won the race, or a row vanished meanwhile.
@@ -85,14 +94,23 @@ async def request_connection(
     return ConnectionChange(connection, changed=True)
 
 
+def _require_approved(developer: Developer) -> None:
+    if developer.status != AccessStatus.APPROVED:
+        raise Forbidden(
+            f"Developer {developer.name!r} is {developer.status.value}; only an approved "
+            "developer's applications may request connections.",
+            field="applicationId",
+        )
+
+
 async def _refuse_duplicate(application_id: int, service_version_id: int) -> None:
     existing = await ServiceConnection.get_or_none(
         application_id=application_id, service_version_id=service_version_id
     )
     if existing is not None:
         raise AlreadyConnected(
-            f"The application is already connected to this service version "
-            f"(connection {existing.id}, {existing.status.value}).",
+            f"The application is already connected to this service version; that "
+            f"connection is {existing.status.value.upper()}.",
             connection_id=existing.id,
             field="serviceVersionId",
         )
@@ -125,14 +143,19 @@ async def change_connection(
         transition = lifecycle.plan(action, connection.status)
         if not transition.changed:
             return ConnectionChange(connection, changed=False)
-        current = Qualified(connection.id, connection.status)
         version = connection.service_version
+        now = after(connection.updated_at)
+        # Compare-and-set on the row as read, its time included: a row that went elsewhere
+        # and back (approved -> revoked -> approved) since must be read again, or this change
+        # would be stamped, and its event sorted, before the ones that happened first.
+        as_read = ServiceConnection.filter(
+            id=connection.id, status=connection.status, updated_at=connection.updated_at
+        )
         async with in_transaction():
             if transition.to_status is None:
-                rows = await ServiceConnection.filter(id=current.id, status=current.status).delete()
+                rows = await as_read.delete()
             else:
-                now = after(connection.updated_at)
-                rows = await ServiceConnection.filter(id=current.id, status=current.status).update(
+                rows = await as_read.update(
                     status=transition.to_status,
                     reason_code=reason_code,
                     note=note,
@@ -151,6 +174,7 @@ async def change_connection(
                     viewer=viewer,
                     reason_code=reason_code,
                     note=note,
+                    at=now,
                 )
         if rows != 1:
             continue  # another writer changed it first: decide again on what is there now
@@ -165,21 +189,16 @@ async def change_connection(
     raise Conflict("The connection kept changing while we tried; try again.", field="id")
 
 
-@dataclass(frozen=True, slots=True)
-class Qualified:
-    """The row as read: the conditional update only applies if it is still so."""
-
-    id: int
-    status: AccessStatus
-
-
-def check_bulk_size(ids: Sequence[object], limit: int) -> None:
+def check_bulk(ids: Sequence[object], limit: int, note: str | None) -> None:
+    """Checks of a bulk request as a whole: done before any id is touched, so that a refused
+    request writes nothing, also when none of its ids is well-formed."""
     if not ids:
         raise ValidationFailed("Give at least one id.", field="ids")
     if len(ids) > limit:
         raise ValidationFailed(
             f"{len(ids)} ids given; at most {limit} may be changed at once.", field="ids"
         )
+    clean_note(note)
 
 
 async def change_connections(
@@ -192,8 +211,7 @@ async def change_connections(
     note: str | None = None,
 ) -> list[ConnectionChange | DomainError]:
     """The bulk form: one result per id, in order, each in its own transaction."""
-    check_bulk_size(connection_ids, limit)
-    clean_note(note)
+    check_bulk(connection_ids, limit, note)
     results: list[ConnectionChange | DomainError] = []
     for connection_id in connection_ids:
         try:

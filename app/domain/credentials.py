@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from app.domain.errors import Forbidden
+from app.domain.errors import Forbidden, NotFound
 from app.domain.events import bus
 from app.domain.scope import visible_application, visible_credential
 from app.domain.secrets_hash import digest, new_secret
@@ -53,6 +53,7 @@ async def delete_credential(viewer: Viewer, credential_id: int) -> int:
     credential = await visible_credential(viewer, credential_id)
     if not _may_manage(viewer, credential.application.developer_id):
         raise Forbidden("Only the developer or an admin may delete credentials.")
-    await Credential.filter(id=credential.id).delete()
+    if not await Credential.filter(id=credential.id).delete():
+        raise NotFound(f"No credential with id {credential_id}.", field="id")  # deleted meanwhile
     await bus.announce("catalog")
     return credential.id

@@ -20,6 +20,7 @@ from tortoise.connection import get_connection
 log = logging.getLogger(__name__)
 
 CHANNEL = "devportal_events"
+_IDS_PER_NOTIFY = 300  # ids of at most 20 characters: a payload well under the 8000-byte cap
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,14 @@ class EventBus:
         self._subscribers: set[_Subscriber] = set()
         self._listeners: list[Callable[[Announcement], None]] = []
         self._pg_listener: Any = None
-        self._postgres = False
+        self._dsn: str | None = None
+        self._relisten_task: asyncio.Task[None] | None = None
+
+    @property
+    def subscriber_count(self) -> int:
+        """Live subscriptions in this process (for metrics, and for tests to know when a
+        subscription has started listening)."""
+        return len(self._subscribers)
 
     def add_listener(self, listener: Callable[[Announcement], None]) -> None:
         """Synchronous hook called for every announcement (the response cache uses it)."""
@@ -48,33 +56,61 @@ class EventBus:
 
     async def start(self, *, postgres: bool, dsn: str | None = None) -> None:
         """Listen for other workers' announcements when on PostgreSQL."""
-        self._postgres = postgres
         if not postgres or dsn is None:
             return
-        import asyncpg
-
-        self._pg_listener = await asyncpg.connect(dsn)
-        await self._pg_listener.add_listener(CHANNEL, self._on_notify)
+        self._dsn = dsn
+        await self._listen()
 
     async def stop(self) -> None:
+        self._dsn = None  # first: closing the listener must not make it listen again
+        if self._relisten_task is not None:
+            self._relisten_task.cancel()
+            self._relisten_task = None
         if self._pg_listener is not None:
             with contextlib.suppress(Exception):
                 await self._pg_listener.close()
             self._pg_listener = None
-        self._postgres = False
+
+    async def _listen(self) -> None:
+        import asyncpg
+
+        connection = await asyncpg.connect(self._dsn)
+        await connection.add_listener(CHANNEL, self._on_notify)
+        connection.add_termination_listener(self._on_listener_lost)
+        self._pg_listener = connection
+
+    def _on_listener_lost(self, _connection: Any) -> None:
+        """The listening connection died (a database restart, a network cut): listen again,
+        or every subscription of this worker would go quiet for good."""
+        if self._dsn is not None and self._relisten_task is None:
+            self._relisten_task = asyncio.get_running_loop().create_task(self._relisten())
+
+    async def _relisten(self) -> None:
+        delay = 0.1
+        try:
+            while self._dsn is not None:
+                try:
+                    await self._listen()
+                except Exception as exc:  # the database may be down for a while
+                    log.warning("cannot listen for events yet (%s); retrying", exc)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 5.0)
+                else:
+                    log.warning("listening for events again; events in between were missed")
+                    return
+        finally:
+            self._relisten_task = None
 
     async def announce(self, kind: str, ids: tuple[int, ...] = ()) -> None:
         """Tell every subscriber, in every worker, that `ids` of `kind` were committed."""
-        announcement = Announcement(kind, ids)
-        if self._postgres and self._pg_listener is not None:
-            payload = json.dumps({"kind": kind, "ids": list(ids)})
-            if len(payload) > 7000:  # NOTIFY payloads are capped at 8000 bytes
-                payload = json.dumps({"kind": kind, "ids": []})
-            await get_connection("default").execute_query(
-                "SELECT pg_notify($1, $2)", [CHANNEL, payload]
-            )
+        if self._dsn is not None:
+            for chunk in _chunks(ids):
+                payload = json.dumps({"kind": kind, "ids": list(chunk)})
+                await get_connection("default").execute_query(
+                    "SELECT pg_notify($1, $2)", [CHANNEL, payload]
+                )
             return
-        self._deliver(announcement)
+        self._deliver(Announcement(kind, ids))
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -100,6 +136,14 @@ class EventBus:
             yield subscriber.queue
         finally:
             self._subscribers.discard(subscriber)
+
+
+def _chunks(ids: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """NOTIFY payloads are capped at 8000 bytes: a long list of ids (deleting a developer with
+    hundreds of connections) goes out in several notifications rather than being dropped."""
+    if not ids:
+        return [()]
+    return [ids[start : start + _IDS_PER_NOTIFY] for start in range(0, len(ids), _IDS_PER_NOTIFY)]
 
 
 bus = EventBus()

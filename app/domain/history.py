@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from app.domain.clock import utcnow
 from app.domain.lifecycle import Action
 from app.domain.viewer import Viewer
@@ -30,7 +32,10 @@ async def record_connection_event(
     reason_code: ReasonCode | None = None,
     note: str | None = None,
     auto_approved: bool = False,
+    at: datetime | None = None,
 ) -> ConnectionEvent:
+    """Within the caller's transaction. `at` is the time the connection records for the change,
+    so that the event and the connection's `statusChangedAt` agree."""
     return await ConnectionEvent.create(
         connection_id=connection.id,
         application_id=application.id,
@@ -47,7 +52,7 @@ async def record_connection_event(
         reason_code=reason_code,
         note=note,
         auto_approved=auto_approved,
-        created_at=utcnow(),
+        created_at=at or utcnow(),
     )
 
 

@@ -51,21 +51,22 @@ def allowed_actions(status: AccessStatus) -> list[Action]:
     return [action for action in STATUS_ACTIONS if status in TRANSITIONS[action][0]]
 
 
-def plan(action: Action, current: AccessStatus) -> Transition:
+def plan(action: Action, current: AccessStatus, subject: str = "connection") -> Transition:
     """The transition `action` makes from `current`, or InvalidTransition.
 
     An action whose target status is already current is a no-op (`changed=False`), so that
-    scripts may retry safely.
+    scripts may retry safely. `subject` names what changes, for the message.
     """
     sources, target = TRANSITIONS[action]
-    if target is not None and current is target:
+    if target is not None and current == target:
         return Transition(action, current, target, changed=False)
     if current in sources:
         return Transition(action, current, target, changed=True)
+    status = current.value.upper()
     allowed = ", ".join(a.value.upper() for a in allowed_actions(current)) or "none"
     raise InvalidTransition(
-        f"Cannot {action.value} a {current.value} item; actions allowed from "
-        f"{current.value.upper()}: {allowed}.",
+        f"Cannot {action.value} a {subject} that is {status}; the actions allowed from "
+        f"{status} are: {allowed}.",
         field="id",
     )
 

@@ -5,15 +5,17 @@ Every list is scoped to what the viewer may see and paged by keyset cursors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
 from app.domain.errors import ValidationFailed
-from app.domain.pagination import Page, PageRequest, SortKey, paginate
+from app.domain.pagination import Page, PageRequest, SortKey, paginate, paginate_loaded
 from app.domain.viewer import Viewer
 from app.models import AccessStatus, Application, Developer, Service, ServiceConnection
 
@@ -27,12 +29,20 @@ class ApplicationOrder(StrEnum):
     DEVELOPER = "developer"
 
 
-_APPLICATION_KEYS = {
-    ApplicationOrder.NAME: ("name_folded", lambda a: a.name_folded),
-    ApplicationOrder.CREATED: ("created_at", lambda a: a.created_at),
-    ApplicationOrder.UPDATED: ("updated_at", lambda a: a.updated_at),
-    ApplicationOrder.DEVELOPER: ("developer__name_folded", lambda a: a.developer.name_folded),
+_APPLICATION_KEYS: dict[ApplicationOrder, tuple[str, Callable[[Any], Any], type]] = {
+    ApplicationOrder.NAME: ("name_folded", lambda a: a.name_folded, str),
+    ApplicationOrder.CREATED: ("created_at", lambda a: a.created_at, datetime),
+    ApplicationOrder.UPDATED: ("updated_at", lambda a: a.updated_at, datetime),
+    ApplicationOrder.DEVELOPER: (
+        "developer__name_folded",
+        lambda a: a.developer.name_folded,
+        str,
+    ),
 }
+
+
+APPLICATIONS_BY_NAME = SortKey("name_folded", lambda a: a.name_folded)
+"""The order of a developer's own applications: the loader sorts by the same columns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +56,31 @@ class ApplicationFilter:
 
 
 def folded_search(search: str | None) -> str | None:
-    """The search text as stored names are folded; None for no search."""
-    if search is None:
+    """The search text as stored names are folded; None for no search (absent or empty).
+
+    Any other text is literal, spaces included: a search for " " finds names with a space.
+    Text that no database column can hold (NUL, lone surrogates) is refused here, so that it
+    never reaches a driver as a server error.
+    """
+    if search is None or search == "":
         return None
     if len(search) > MAX_SEARCH_LENGTH:
         raise ValidationFailed(
             f"The search text is over {MAX_SEARCH_LENGTH} characters.", field="search"
         )
-    folded = search.casefold()
-    return folded if folded.strip() else None
+    if "\x00" in search or not _is_utf8(search):
+        raise ValidationFailed(
+            "The search text holds a NUL character or broken Unicode.", field="search"
+        )
+    return search.casefold()
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _scope_applications(viewer: Viewer) -> QuerySet[Application]:
@@ -120,10 +146,10 @@ async def list_applications(
 ) -> Page[Application]:
     """A page of applications with their developers joined in the same statement."""
     query = filter_applications(viewer, search=search, search_developers=search_developers, flt=flt)
-    path, value = _APPLICATION_KEYS[order]
+    path, value, kind = _APPLICATION_KEYS[order]
     return await paginate(
         query.select_related("developer"),
-        SortKey(path, value, descending),
+        SortKey(path, value, descending, kind),
         page,
         max_size=max_page_size,
     )
@@ -135,7 +161,7 @@ class ConnectionOrder(StrEnum):
     STATUS_CHANGED = "status_changed"
 
 
-_CONNECTION_KEYS = {
+_CONNECTION_KEYS: dict[ConnectionOrder, tuple[str, Callable[[Any], Any]]] = {
     ConnectionOrder.CREATED: ("created_at", lambda c: c.created_at),
     ConnectionOrder.UPDATED: ("updated_at", lambda c: c.updated_at),
     ConnectionOrder.STATUS_CHANGED: ("status_changed_at", lambda c: c.status_changed_at),
@@ -178,7 +204,7 @@ async def list_connections(
     path, value = _CONNECTION_KEYS[order]
     return await paginate(
         query.select_related("service_version__service"),
-        SortKey(path, value, descending),
+        SortKey(path, value, descending, datetime),
         page,
         max_size=max_page_size,
     )
@@ -214,13 +240,24 @@ async def list_developers(
     )
 
 
+SERVICES_BY_NAME = SortKey("name", lambda s: s.name)
+
+
 async def list_services(
     page: PageRequest, *, max_page_size: int, search: str | None = None
 ) -> Page[Service]:
-    """The catalogue is public to every signed-in viewer."""
-    query = Service.all()
+    """The catalogue is public to every signed-in viewer.
+
+    Services have no folded name column, and SQLite's UPPER folds ASCII only; the catalogue
+    is small, so a search folds the names in Python, as literal as the other searches.
+    """
     term = folded_search(search)
-    if term is not None:
-        # Service names are few and short: folding in SQL is enough for ASCII and exact otherwise.
-        query = query.filter(name__icontains=search)
-    return await paginate(query, SortKey("name", lambda s: s.name), page, max_size=max_page_size)
+    if term is None:
+        return await paginate(Service.all(), SERVICES_BY_NAME, page, max_size=max_page_size)
+    rows = await Service.all().order_by("name", "id")
+    return paginate_loaded(
+        [row for row in rows if term in row.name.casefold()],
+        SERVICES_BY_NAME,
+        page,
+        max_size=max_page_size,
+    )

@@ -1,13 +1,19 @@
-"""Keyset (cursor) pages: a sort key plus the id as tie-breaker, so deep pages cost as page 0."""
+"""Keyset (cursor) pages: a sort key plus the id as tie-breaker, so deep pages cost as page 0.
+
+A cursor names the sort field it was made for and carries the row's sort value and id. It is
+opaque to clients but not trusted: a cursor of another ordering, or one whose value has the
+wrong type or could not be stored, is refused with VALIDATION before any SQL runs (on
+PostgreSQL a wrongly typed value would be a database error; on SQLite, silently wrong rows).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
@@ -19,6 +25,8 @@ from app.domain.errors import ValidationFailed
 M = TypeVar("M", bound=Model)
 
 DEFAULT_PAGE_SIZE = 20
+MAX_ROW_ID = 2**31 - 1  # ids of the paged tables are 32-bit integers
+_MAX_CURSOR_LENGTH = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +39,13 @@ class PageRequest:
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
-    """Sort by `field` (a Tortoise path, maybe across a relation), read back by `value`."""
+    """Sort by `field` (a Tortoise path, maybe across a relation), read back by `value`;
+    `kind` is the type of the values, which a cursor must carry to be accepted."""
 
     field: str
     value: Callable[[Any], Any]
     descending: bool = False
+    kind: type = str
 
 
 @dataclass(slots=True)
@@ -49,42 +59,72 @@ class Page(Generic[M]):
 
 def _encode_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return {"t": value.isoformat()}
+        return {"t": value.astimezone(UTC).isoformat()}
     return value
 
 
-def _decode_value(raw: Any) -> Any:
-    if isinstance(raw, dict):
-        return datetime.fromisoformat(str(raw["t"]))
-    return raw
-
-
-def encode_cursor(value: Any, row_id: int) -> str:
-    text = json.dumps([_encode_value(value), row_id], separators=(",", ":"))
+def encode_cursor(key: SortKey, row: Any) -> str:
+    """The cursor of `row` in a list ordered by `key`."""
+    value = _encode_value(key.value(row))
+    text = json.dumps([key.field, value, row.pk], separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, field: str) -> tuple[Any, int]:
+def _storable(text: str) -> bool:
+    """Whether both databases can hold `text` (PostgreSQL refuses NUL, UTF-8 lone surrogates)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _decode_value(raw: Any, kind: type) -> Any:
+    """The sort value of a cursor, if it has the key's type; raises ValueError if not."""
+    if kind is datetime:
+        if not isinstance(raw, dict) or set(raw) != {"t"} or not isinstance(raw["t"], str):
+            raise ValueError("not a time")
+        moment = datetime.fromisoformat(raw["t"])
+        if moment.tzinfo is None:
+            raise ValueError("a time without offset")
+        return moment.astimezone(UTC)
+    if kind is str:
+        if not isinstance(raw, str) or not _storable(raw):
+            raise ValueError("not a storable text")
+        return raw
+    if kind is int:
+        if not isinstance(raw, int) or isinstance(raw, bool) or abs(raw) > 2**63 - 1:
+            raise ValueError("not a 64-bit integer")
+        return raw
+    raise ValueError(f"no cursors for sort values of type {kind.__name__}")
+
+
+def decode_cursor(cursor: str, key: SortKey, argument: str) -> tuple[Any, int]:
+    """(sort value, row id) of a cursor made for `key`; VALIDATION on `argument` otherwise."""
     bad = ValidationFailed(
-        f"{field!r} is not a cursor of this list; use a cursor from pageInfo or an edge.",
-        field=field,
+        f"`{argument}` is not a cursor of this list in this order; use a cursor from pageInfo "
+        "or an edge of the same query.",
+        field=argument,
     )
-    if len(cursor) > 1_000:
+    if len(cursor) > _MAX_CURSOR_LENGTH:
         raise bad
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        value, row_id = raw
+        if not isinstance(raw, list) or len(raw) != 3 or raw[0] != key.field:
+            raise bad
+        _, value, row_id = raw
         if not isinstance(row_id, int) or isinstance(row_id, bool):
             raise bad
-        decoded = _decode_value(value)
+        if not 0 < row_id <= MAX_ROW_ID:
+            raise bad
+        return _decode_value(value, key.kind), row_id
     except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
         raise bad from None
-    if isinstance(decoded, bool) or not isinstance(decoded, str | int | float | datetime | None):
-        raise bad
-    return decoded, row_id
 
 
-def _page_size(request: PageRequest, max_size: int) -> tuple[int, bool]:
+def page_size(request: PageRequest, max_size: int) -> tuple[int, bool]:
     """The size asked for and whether we walk backwards."""
     if request.first is not None and request.last is not None:
         raise ValidationFailed("Give `first` or `last`, not both.", field="first")
@@ -113,13 +153,13 @@ async def paginate(
     query: QuerySet[M], key: SortKey, request: PageRequest, *, max_size: int
 ) -> Page[M]:
     """One statement for the rows (limit + 1 to learn whether more follow); counting is lazy."""
-    size, backwards = _page_size(request, max_size)
+    size, backwards = page_size(request, max_size)
     base = query
     if request.after is not None:
-        value, row_id = decode_cursor(request.after, "after")
+        value, row_id = decode_cursor(request.after, key, "after")
         query = query.filter(_after(key, value, row_id, forward=True))
     if request.before is not None:
-        value, row_id = decode_cursor(request.before, "before")
+        value, row_id = decode_cursor(request.before, key, "before")
         query = query.filter(_after(key, value, row_id, forward=False))
     descending = key.descending != backwards
     prefix = "-" if descending else ""
@@ -128,15 +168,64 @@ async def paginate(
     rows = rows[:size]
     if backwards:
         rows.reverse()
-    cursors = [encode_cursor(key.value(row), row.pk) for row in rows]
 
     async def count() -> int:
         return await base.count()
 
     return Page(
         items=rows,
-        cursors=cursors,
+        cursors=[encode_cursor(key, row) for row in rows],
         has_next_page=more if not backwards else request.before is not None,
         has_previous_page=more if backwards else request.after is not None,
         count=count,
     )
+
+
+def paginate_loaded(
+    rows: Sequence[M], key: SortKey, request: PageRequest, *, max_size: int
+) -> Page[M]:
+    """A page of rows already loaded in `key`'s order (a DataLoader's batch), with the same
+    arguments, cursors and checks as `paginate`.
+
+    A cursor's row is found by its id, so Python need not compare values the way the
+    database's collation does; only a row deleted since is placed by comparing (value, id).
+    """
+    size, backwards = page_size(request, max_size)
+    start, stop = 0, len(rows)
+    if request.after is not None:
+        index, found = _locate(rows, key, decode_cursor(request.after, key, "after"))
+        start = index + 1 if found else index
+    if request.before is not None:
+        stop, _ = _locate(rows, key, decode_cursor(request.before, key, "before"))
+    window = list(rows[start:stop])
+    # Walking backwards takes the window's tail; `window[-0:]` would be all of it.
+    tail = window[max(0, len(window) - size) :] if size else []
+    chunk = tail if backwards else window[:size]
+    more = len(window) > len(chunk)
+
+    async def count() -> int:
+        return len(rows)
+
+    return Page(
+        items=chunk,
+        cursors=[encode_cursor(key, row) for row in chunk],
+        has_next_page=more if not backwards else stop < len(rows),
+        has_previous_page=more if backwards else start > 0,
+        count=count,
+    )
+
+
+def _locate(rows: Sequence[Any], key: SortKey, cursor: tuple[Any, int]) -> tuple[int, bool]:
+    """(index of the cursor's row, True), or (how many rows precede it, False) if it is gone."""
+    value, row_id = cursor
+    for index, row in enumerate(rows):
+        if row.pk == row_id:
+            return index, True
+
+    def precedes(row: Any) -> bool:
+        mine = key.value(row)
+        if mine == value:
+            return bool(row.pk > row_id if key.descending else row.pk < row_id)
+        return bool(mine > value if key.descending else mine < value)
+
+    return sum(1 for row in rows if precedes(row)), False

@@ -7,10 +7,13 @@ from app.domain.viewer import Viewer
 from app.models import Application, Credential, Developer, ServiceConnection, ServiceVersion
 
 
-async def visible_application(viewer: Viewer, application_id: int) -> Application:
+async def visible_application(
+    viewer: Viewer, application_id: int, *, field: str = "applicationId"
+) -> Application:
+    """The application, or NotFound on `field`, the input that named it."""
     application = await Application.get_or_none(id=application_id)
     if application is None or not viewer.can_see(application.developer_id):
-        raise NotFound(f"No application with id {application_id}.", field="applicationId")
+        raise NotFound(f"No application with id {application_id}.", field=field)
     return application
 
 
@@ -33,11 +36,11 @@ async def visible_developer(viewer: Viewer, developer_id: int) -> Developer:
     return developer
 
 
-async def existing_version(version_id: int) -> ServiceVersion:
+async def existing_version(version_id: int, *, field: str = "serviceVersionId") -> ServiceVersion:
     """Service versions are the portal's public catalogue: every viewer sees them."""
     version = await ServiceVersion.filter(id=version_id).select_related("service").first()
     if version is None:
-        raise NotFound(f"No service version with id {version_id}.", field="serviceVersionId")
+        raise NotFound(f"No service version with id {version_id}.", field=field)
     return version
 
 

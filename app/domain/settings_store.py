@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.domain.clock import utcnow
 from app.domain.errors import Forbidden
 from app.domain.events import bus
 from app.domain.viewer import Viewer
@@ -29,7 +30,9 @@ async def update_portal_settings(
         changes["auto_approve_developers"] = auto_approve_developers
     changed = any(getattr(settings, name) != value for name, value in changes.items())
     if changed:
-        settings.update_from_dict(changes)
-        await settings.save()
+        # Only the fields given: saving the whole row would undo a concurrent change of the
+        # other field, read before it was made.
+        await PortalSettings.filter(id=settings.id).update(**changes, updated_at=utcnow())
+        settings = await portal_settings()
         await bus.announce("catalog")
     return settings, changed

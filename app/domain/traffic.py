@@ -310,3 +310,38 @@ def _add(into: TrafficTotals, other: TrafficTotals) -> None:
 
 
 __all__ = ["HISTOGRAM_COLUMNS", "GroupBy", "TrafficTotals", "TrafficWindow", "Window"]
+
+
+@dataclass(frozen=True, slots=True)
+class UnattributedSummary:
+    """Requests that matched no application or version, by reason, consumer and service."""
+
+    reason: str
+    consumer: str
+    service: str
+    requests: int
+    last_request_ms: int
+
+
+async def unattributed(window: Window, limit: int = 100) -> list[UnattributedSummary]:
+    """The most frequent unmatched (reason, consumer, service) triples in the window."""
+    connection = get_connection("default")
+    marks = placeholders(connection, 3)
+    first, second, third = marks.split(", ")
+    rows = await connection.execute_query_dict(
+        "SELECT reason, consumer, service, SUM(requests) AS requests, "
+        "MAX(last_request_ms) AS last_request_ms FROM traffic_unattributed "
+        f"WHERE hour >= {first} AND hour < {second} GROUP BY reason, consumer, service "
+        f"ORDER BY SUM(requests) DESC, reason, consumer, service LIMIT {third}",
+        [window.start_hour, window.end_hour, limit],
+    )
+    return [
+        UnattributedSummary(
+            reason=str(row["reason"]),
+            consumer=str(row["consumer"]),
+            service=str(row["service"]),
+            requests=int(row["requests"]),
+            last_request_ms=int(row["last_request_ms"]),
+        )
+        for row in rows
+    ]

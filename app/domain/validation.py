@@ -10,14 +10,16 @@ MAX_DESCRIPTION_LENGTH = 5_000
 
 
 def clean_note(note: str | None) -> str | None:
+    """The note without surrounding blanks (counted after trimming, as it is stored), or None."""
     if note is None:
         return None
-    if len(note) > MAX_NOTE_LENGTH:
+    cleaned = note.strip()
+    if len(cleaned) > MAX_NOTE_LENGTH:
         raise ValidationFailed(
-            f"The note is {len(note)} characters long; at most {MAX_NOTE_LENGTH} are allowed.",
+            f"The note is {len(cleaned)} characters long; at most {MAX_NOTE_LENGTH} are allowed.",
             field="note",
         )
-    return note.strip() or None
+    return cleaned or None
 
 
 def clean_name(name: str, *, field: str = "name", max_length: int = MAX_NAME_LENGTH) -> str:

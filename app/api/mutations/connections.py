@@ -123,7 +123,7 @@ async def _bulk(
     valid = [n for n in numbers if isinstance(n, int)]
 
     async def call() -> list[connections.ConnectionChange | DomainError]:
-        connections.check_bulk_size(data.ids, ctx.settings.max_bulk_ids)
+        connections.check_bulk(data.ids, ctx.settings.max_bulk_ids, data.note)
         changes = iter(
             await connections.change_connections(
                 viewer,
@@ -167,6 +167,16 @@ async def _bulk(
     )
 
 
+def _already_connected(error: AlreadyConnected) -> UserError:
+    """The domain knows row numbers; clients know global ids, so the message names that."""
+    existing = global_ids.encode("ServiceConnection", error.connection_id)
+    return UserError(
+        code=error.code,
+        message=f"{error.message} Its id is {existing}.",
+        field=error.field,
+    )
+
+
 async def _existing_connection(viewer: Viewer, connection_id: int) -> ServiceConnection | None:
     try:
         return ServiceConnection.from_model(await visible_connection(viewer, connection_id))
@@ -193,7 +203,7 @@ class ConnectionMutations:
         except AlreadyConnected as error:
             existing = await _existing_connection(viewer, error.connection_id)
             return ServiceConnectionPayload(
-                service_connection=existing, changed=False, errors=[UserError.from_domain(error)]
+                service_connection=existing, changed=False, errors=[_already_connected(error)]
             )
         except DomainError as error:
             return _payload(UserError.from_domain(error))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import strawberry
 from strawberry.types import Info
@@ -123,3 +123,31 @@ async def load_summary(
     bounds = traffic.window_for(window, start, end, now=info.context.loaders.now)
     totals = await info.context.loaders.traffic(group, bounds).load(key)
     return TrafficSummary.of(group, key, bounds, totals)
+
+
+@strawberry.type(
+    description="Gateway requests that matched no application or no service version: what "
+    "the mapping of consumers and gateway services misses."
+)
+class UnattributedTraffic:
+    reason: str = strawberry.field(
+        description="anonymous (no consumer), unknown_consumer, no_service or unknown_service."
+    )
+    consumer: str = strawberry.field(description="The consumer key seen, empty when none.")
+    service: str = strawberry.field(description="The gateway service seen, empty when none.")
+    requests: int = strawberry.field(description="Requests in the window.")
+    last_request_at: datetime | None = strawberry.field(description="The newest such request.")
+
+    @classmethod
+    def of(cls, row: traffic.UnattributedSummary) -> UnattributedTraffic:
+        return cls(
+            reason=row.reason,
+            consumer=row.consumer,
+            service=row.service,
+            requests=row.requests,
+            last_request_at=(
+                datetime.fromtimestamp(row.last_request_ms / 1000, UTC)
+                if row.last_request_ms
+                else None
+            ),
+        )
