@@ -44,13 +44,18 @@ async def _demo_tokens() -> tuple[str, str, str]:
     return admin, dev, f"{developer.name} <{developer.email}>"
 
 
-async def _prepare_demo(force: bool = False) -> None:
-    from app.demo import load_demo, portal_is_empty
+async def _prepare_demo(force: bool = False) -> int:
+    """Load the demo into an empty database (or any, with `force`) and print demo tokens."""
+    from app.demo import DemoConflict, load_demo, portal_is_empty
 
     if force or await portal_is_empty():
         from app.demo_traffic import load_demo_traffic
 
-        summary = await load_demo()
+        try:
+            summary = await load_demo()
+        except DemoConflict as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
         print(
             f"Loaded the demo portal: {summary.developers} developers, {summary.services} "
             f"services, {summary.versions} versions, {summary.applications} applications, "
@@ -69,6 +74,7 @@ async def _prepare_demo(force: bool = False) -> None:
     if developer:
         print(f"  developer: {developer}   ({whom})")
     print()
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -84,11 +90,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 2
 
-    async def prepare() -> None:
-        if args.demo:
-            await _prepare_demo()
+    async def prepare() -> int:
+        return await _prepare_demo() if args.demo else 0
 
-    asyncio.run(_with_db(settings, prepare))
+    if asyncio.run(_with_db(settings, prepare)) != 0:
+        return 2
     print(
         f"GraphiQL: http://{args.host}:{args.port}/graphql   admin page: http://{args.host}:{args.port}/"
     )
@@ -115,8 +121,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    asyncio.run(_with_db(Settings.from_env(), lambda: _prepare_demo(force=args.force)))
-    return 0
+    return asyncio.run(_with_db(Settings.from_env(), lambda: _prepare_demo(force=args.force)))
 
 
 def cmd_export_schema(args: argparse.Namespace) -> int:

@@ -7,9 +7,11 @@ to now so that it looks current. Names exercise search (`es_test`, `100% uptime`
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from app.domain.clock import utcnow
@@ -152,7 +154,29 @@ def gateway_service_name(service: str, version: int) -> str:
     return f"{service.lower()}-v{version}"
 
 
+class DemoConflict(Exception):
+    """The database already holds rows the demo would create (its services or reference ids)."""
+
+
+async def _refuse_clashes() -> None:
+    """The demo's service names and reference ids are unique columns: loading it over itself
+    (or over data that shares them) would fail half-way with an integrity error."""
+    services = await Service.filter(name__in=[name for name, _ in SERVICES]).values_list(
+        "name", flat=True
+    )
+    references = await Application.filter(
+        reference_id__in=[reference_id(i + 1) for i in range(APPLICATIONS)]
+    ).count()
+    if services or references:
+        raise DemoConflict(
+            f"The database already has {len(services)} of the demo's services and "
+            f"{references} of its applications; load the demo into an empty database."
+        )
+
+
 async def load_demo() -> DemoSummary:
+    """Load the demo portal in one transaction; DemoConflict if it would clash with data."""
+    await _refuse_clashes()
     rng = random.Random(SEED)
     now = utcnow().replace(microsecond=0)
     async with in_transaction():
@@ -196,8 +220,11 @@ async def _developers(rng: random.Random, now: datetime) -> list[Developer]:
                 updated_at=created,
             )
         )
+    wanted = [row.updated_at for row in rows]  # read before the insert overwrites them
     await Developer.bulk_create(rows)
-    return list(await Developer.all().order_by("id"))
+    stored = list(await Developer.all().order_by("id"))
+    await _restore_updated_at(Developer, stored, wanted)
+    return stored
 
 
 async def _services(rng: random.Random, now: datetime) -> list[ServiceVersion]:
@@ -213,6 +240,7 @@ async def _services(rng: random.Random, now: datetime) -> list[ServiceVersion]:
         ]
     )
     services = list(await Service.all().order_by("id"))
+    await _restore_updated_at(Service, services, [now - timedelta(days=500)] * len(services))
     versions = []
     for index, service in enumerate(services):
         for number in range(1, 1 + (index % 3) + 1):
@@ -227,8 +255,11 @@ async def _services(rng: random.Random, now: datetime) -> list[ServiceVersion]:
                     updated_at=created,
                 )
             )
+    wanted = [row.updated_at for row in versions]
     await ServiceVersion.bulk_create(versions)
-    return list(await ServiceVersion.all().select_related("service").order_by("id"))
+    stored = list(await ServiceVersion.all().select_related("service").order_by("id"))
+    await _restore_updated_at(ServiceVersion, stored, wanted)
+    return stored
 
 
 async def _applications(
@@ -251,6 +282,8 @@ async def _applications(
         created = max(developer.created_at, now - timedelta(days=365)) + timedelta(
             days=rng.randint(0, 200), minutes=rng.randint(0, 1440)
         )
+        # A month old at least, so that its connections' histories fit before now.
+        created = min(created, now - timedelta(days=30, minutes=rng.randint(0, 1440)))
         rows.append(
             Application(
                 developer_id=developer.id,
@@ -259,11 +292,25 @@ async def _applications(
                 reference_id=reference_id(i + 1),
                 description=f"{name}: a demo application of {developer.name}.",
                 created_at=created,
-                updated_at=created + timedelta(days=rng.randint(0, 30)),
+                updated_at=min(created + timedelta(days=rng.randint(0, 30)), now),
             )
         )
+    wanted = [row.updated_at for row in rows]
     await Application.bulk_create(rows)
-    return list(await Application.all().order_by("id"))
+    stored = list(await Application.all().order_by("id"))
+    await _restore_updated_at(Application, stored, wanted)
+    return stored
+
+
+async def _restore_updated_at(
+    model: type[Model], stored: Sequence[Model], wanted: Sequence[datetime]
+) -> None:
+    """Write the demo's own `updated_at` dates back: `auto_now` stamps every inserted row (and
+    the instance given) with the load time, and sorting the demo by "updated" would then show
+    nothing. `wanted` must be read before the insert."""
+    for row, moment in zip(stored, wanted, strict=True):
+        await model.filter(id=row.pk).update(updated_at=moment)
+        row.updated_at = moment
 
 
 def _history(rng: random.Random, final: AccessStatus) -> list[Action]:
@@ -333,7 +380,9 @@ async def _connections(
         start = max(application.created_at, version.created_at) + timedelta(
             hours=rng.randint(1, 24 * 60)
         )
+        # Room for the whole history before now, never before the application or version.
         start = min(start, now - timedelta(days=len(actions) * 3))
+        start = max(start, application.created_at, version.created_at)
         times = [
             start + timedelta(days=step * 2, hours=rng.randint(0, 20))
             for step in range(len(actions))

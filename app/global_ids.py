@@ -6,6 +6,11 @@ import base64
 import binascii
 
 
+def _is_decimal(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts "²" or "٣", which `int` then refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def encode(type_name: str, number: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{number}".encode()).decode().rstrip("=")
 
@@ -20,7 +25,7 @@ def decode(global_id: str) -> tuple[str, int] | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     type_name, sep, number = raw.partition(":")
-    if not sep or not type_name.isidentifier() or not number.isdigit() or len(number) > 18:
+    if not sep or not type_name.isidentifier() or not _is_decimal(number) or len(number) > 18:
         return None
     value = int(number)
     if value < 1 or value > 2**31 - 1:
@@ -31,7 +36,7 @@ def decode(global_id: str) -> tuple[str, int] | None:
 def decode_any_int(global_id: str, type_name: str) -> int | None:
     """A plain number, or the number of a global id of `type_name`."""
     text = global_id.strip()
-    if text.isdigit() and len(text) < 10:
+    if _is_decimal(text) and len(text) < 10:
         return int(text)
     decoded = decode(text)
     if decoded is None or decoded[0] != type_name:

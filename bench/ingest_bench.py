@@ -20,6 +20,7 @@ from pathlib import Path
 
 import orjson
 from tortoise import Tortoise
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.connection import get_connection
 
 from app.db import apply_migrations, tortoise_config
@@ -60,6 +61,7 @@ async def _portal(apps: int, services: int) -> None:
 
 async def ingest_rate(url: str, path: Path, apps: int, services: int) -> tuple[int, float, int]:
     settings = Settings(database_url=url)
+    EXECUTOR_CACHE.clear()  # Tortoise caches SQL per connection name, not per dialect
     await Tortoise.init(config=tortoise_config(settings))
     if not settings.is_sqlite:
         await get_connection("default").execute_script(
@@ -96,5 +98,5 @@ def main() -> None:
             print(f"| {name} | {count:,} | {rate:,.0f} | {parse:,.0f} | {ratio:.2f} | {rows:,} |")
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # worker processes import this module too
     main()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 
 import strawberry
 
 from app.api.ids import decode_ids
 from app.api.types.enums import AccessStatusType, SortDirection
+from app.domain.errors import ValidationFailed
 from app.domain.listing import (
     ApplicationFilter,
     ApplicationOrder,
@@ -16,6 +17,18 @@ from app.domain.listing import (
     ConnectionOrder,
     DeveloperFilter,
 )
+
+
+def utc(moment: datetime | None, field: str) -> datetime | None:
+    """The moment in UTC; a time without offset is refused rather than guessed. SQLite compares
+    stored times as text, so a filter in another offset would select the wrong rows."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationFailed(
+            f"{moment.isoformat()} has no UTC offset; add one, e.g. Z or +02:00.", field=field
+        )
+    return moment.astimezone(UTC)
 
 
 @strawberry.input(description="Narrows the Applications list; all given criteria must hold.")
@@ -35,10 +48,10 @@ class ApplicationFilterInput:
         default=None, description="Only applications connected to these service versions."
     )
     created_after: datetime | None = strawberry.field(
-        default=None, description="Created at or after this time."
+        default=None, description="Created at or after this time (with a UTC offset)."
     )
     created_before: datetime | None = strawberry.field(
-        default=None, description="Created before this time."
+        default=None, description="Created before this time (with a UTC offset)."
     )
 
     def to_domain(self) -> ApplicationFilter:
@@ -49,8 +62,8 @@ class ApplicationFilterInput:
             service_version_ids=decode_ids(
                 self.service_version_ids, "ServiceVersion", "filter.serviceVersionIds"
             ),
-            created_after=self.created_after,
-            created_before=self.created_before,
+            created_after=utc(self.created_after, "filter.createdAfter"),
+            created_before=utc(self.created_before, "filter.createdBefore"),
         )
 
 

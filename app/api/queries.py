@@ -52,8 +52,9 @@ class Query:
     @strawberry.field(
         description="The Applications section: search, filter, sort, and page through "
         "applications. `search` is a literal, case-insensitive substring of the name "
-        "(`_`, `%` and `\\` are plain characters); with `searchDevelopers` it also matches "
-        "the developer's name or email."
+        "(`_`, `%`, `\\` and quotes are plain characters, spaces too; an empty search lists "
+        "everything; at most 200 characters); with `searchDevelopers` it also matches the "
+        "developer's name or email. Cursors belong to one `orderBy` field."
     )
     async def applications(
         self,

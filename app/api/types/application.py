@@ -16,12 +16,16 @@ from app.api.types.credential import Credential
 from app.api.types.enums import AccessStatusType
 from app.api.types.node import Node
 from app.api.types.traffic import TrafficSummary, load_summary
+from app.domain.errors import ValidationFailed
 from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import AccessStatus
 from app.models import Application as ApplicationModel
 
 if TYPE_CHECKING:
     from app.api.types.developer import Developer
+
+
+MAX_EVENTS = 500
 
 
 @strawberry.type(description="How many connections an application has in each status.")
@@ -110,8 +114,14 @@ class Application(Node):
         return [Credential.from_model(row) for row in rows]
 
     @strawberry.field(
-        description="History of all its connections, deleted ones included, newest first."
+        description="History of all its connections, deleted ones included, newest first: "
+        f"the first `first` events (at most {MAX_EVENTS})."
     )
     async def events(self, info: Info[Context, None], first: int = 50) -> list[ConnectionEvent]:
+        if not 0 <= first <= MAX_EVENTS:
+            # Refused like a page size, never clamped in silence.
+            raise ValidationFailed(
+                f"`first` must be 0 to {MAX_EVENTS} (got {first}).", field="first"
+            )
         rows = await info.context.loaders.events_by_application.load(self.db_id)
-        return [ConnectionEvent.from_model(row) for row in rows[: max(0, min(first, 500))]]
+        return [ConnectionEvent.from_model(row) for row in rows[:first]]

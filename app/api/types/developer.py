@@ -12,7 +12,8 @@ from app.api.context import Context
 from app.api.types.application import Application
 from app.api.types.enums import AccessStatusType
 from app.api.types.node import Connection, Node, make_connection
-from app.domain.pagination import encode_cursor
+from app.domain.listing import APPLICATIONS_BY_NAME
+from app.domain.pagination import PageRequest, paginate_loaded
 from app.models import Developer as DeveloperModel
 
 
@@ -37,30 +38,28 @@ class Developer(Node):
             db_id=row.id,
         )
 
-    @strawberry.field(description="Their applications by name (first 100 at most per page).")
+    @strawberry.field(
+        description="Their applications by name, in pages like `applications` (at most 100)."
+    )
     async def applications(
-        self, info: Info[Context, None], first: int = 20, after: str | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[Application]:
-        from app.domain.pagination import decode_cursor
-
         rows = await info.context.loaders.applications_by_developer.load(self.db_id)
-        size = max(0, min(first, info.context.settings.max_page_size))
-        start = 0
-        if after is not None:
-            name, row_id = decode_cursor(after, "after")
-            start = next(
-                (i for i, r in enumerate(rows) if (r.name_folded, r.id) > (name, row_id)),
-                len(rows),
-            )
-        chunk = rows[start : start + size]
-
-        async def count() -> int:
-            return len(rows)
-
+        page = paginate_loaded(
+            rows,
+            APPLICATIONS_BY_NAME,
+            PageRequest(first=first, after=after, last=last, before=before),
+            max_size=info.context.settings.max_page_size,
+        )
         return make_connection(
-            [Application.from_model(row) for row in chunk],
-            [encode_cursor(row.name_folded, row.id) for row in chunk],
-            has_next_page=start + size < len(rows),
-            has_previous_page=start > 0,
-            count=count,
+            [Application.from_model(row) for row in page.items],
+            page.cursors,
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            count=page.count,
         )

@@ -12,7 +12,6 @@ from app import global_ids
 from app.api.context import Context
 from app.api.types.node import Node
 from app.api.types.traffic import TrafficSummary, load_summary
-from app.domain.settings_store import portal_settings
 from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import Service as ServiceModel
 from app.models import ServiceVersion as ServiceVersionModel
@@ -93,7 +92,8 @@ class ServiceVersion(Node):
         return Service.from_model(row)
 
     @strawberry.field(description="Whether a new request is approved at once.")
-    async def effective_auto_approve(self) -> bool:
+    async def effective_auto_approve(self, info: Info[Context, None]) -> bool:
         if self.auto_approve is not None:
             return self.auto_approve
-        return (await portal_settings()).auto_approve_connections
+        settings = await info.context.loaders.portal_settings.load(1)
+        return settings.auto_approve_connections
