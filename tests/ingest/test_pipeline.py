@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+from app.domain import traffic_store
 from app.domain.traffic_math import bucket_index
 from app.domain.traffic_store import COUNTER_COLUMNS
 from app.ingest.attribution import AttributionIndex
@@ -438,4 +439,24 @@ async def test_concurrent_batches_give_the_same_rows_as_the_raw_entries(
     await asyncio.gather(*(ingest_batch(b, report) for b in batches_of(lines, 6, seed=5)))
 
     assert report.entries == report.attributed == len(entries)
+    await assert_rows_match(entries, keys)
+
+
+@pytest.mark.parametrize(("k", "seed"), [(1, 6), (3, 7)])
+async def test_large_batches_merged_through_a_staging_table_equal_the_raw_rollup(
+    mixed_traffic: tuple[list[bytes], list[LogEntry], list[tuple[int, int]]],
+    k: int,
+    seed: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On PostgreSQL, big batches go through COPY and one merge per table (the threshold is
+    lowered so that this batch takes that path); SQLite keeps its upserts."""
+    monkeypatch.setattr(traffic_store, "COPY_THRESHOLD", 1)
+    lines, entries, keys = mixed_traffic
+    report = IngestReport()
+
+    for batch in batches_of(lines, k, seed):
+        await ingest_batch(batch, report)
+
+    assert report.attributed == len(entries)
     await assert_rows_match(entries, keys)
