@@ -30,8 +30,8 @@ _index: AttributionIndex | None = None
 
 
 def worker_count() -> int:
-    """Every core but the one that writes to the database."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    """One parser per core: the writing process mostly waits on the database meanwhile."""
+    return max(1, os.cpu_count() or 1)
 
 
 def worth_parallel(path: Path) -> bool:
