@@ -16,9 +16,21 @@ from app.settings import Settings
 T = TypeVar("T")
 
 
+def describe_database(settings: Settings) -> str:
+    """The database a command uses, with a SQLite file's absolute path (the default URL is
+    relative to the current directory, so running from elsewhere means another database)."""
+    path = settings.sqlite_path()
+    if path is not None:
+        return f"SQLite {path.resolve()}"
+    if settings.is_sqlite:
+        return "SQLite in memory"
+    return "PostgreSQL " + settings.database_url.split("@")[-1]
+
+
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     from app.db import apply_migrations, close_db, init_db
 
+    print(f"Database: {describe_database(settings)}", file=sys.stderr)
     await init_db(settings)
     try:
         await apply_migrations(settings)
@@ -28,14 +40,14 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
 
 
 async def _demo_tokens() -> tuple[str, str, str]:
-    """Fresh demo tokens each start (older demo tokens are revoked): admin, developer, whom."""
-    from app.domain.clock import utcnow
-    from app.domain.tokens import create_token
-    from app.models import ApiToken, Developer, Role
+    """Fresh demo tokens at each start: admin, developer, and whom the latter stands for.
 
-    await ApiToken.filter(name__in=["demo-admin", "demo-developer"], revoked_at=None).update(
-        revoked_at=utcnow()
-    )
+    Tokens are stored as digests, so earlier ones cannot be shown again; they stay valid
+    (a server still running with them keeps working) until `devportal token revoke`.
+    """
+    from app.domain.tokens import create_token
+    from app.models import Developer, Role
+
     _, admin = await create_token(Role.ADMIN, name="demo-admin")
     developer = await Developer.filter(status="approved").order_by("id").first()
     if developer is None:
@@ -77,6 +89,19 @@ async def _prepare_demo(force: bool = False) -> int:
     return 0
 
 
+def _port_taken(host: str, port: int) -> str | None:
+    """Why the address cannot be bound, checked before anything is prepared; None if free."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -88,6 +113,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "Several workers need PostgreSQL: SQLite has one writer. Use --workers 1.",
             file=sys.stderr,
         )
+        return 2
+
+    taken = _port_taken(args.host, args.port)
+    if taken:
+        print(f"error: cannot listen on {args.host}:{args.port}: {taken}", file=sys.stderr)
+        print("Stop the other server, or choose --port (or DEVPORTAL_PORT).", file=sys.stderr)
         return 2
 
     async def prepare() -> int:
@@ -158,6 +189,7 @@ def _expiry(text: str | None) -> datetime | None:
 
 def cmd_token(args: argparse.Namespace) -> int:
     from app.domain.errors import DomainError
+    from app.domain.events import bus
     from app.domain.tokens import create_token, list_tokens, revoke_token
     from app.models import Role
 
@@ -186,13 +218,22 @@ def cmd_token(args: argparse.Namespace) -> int:
                     f"developer={token.developer_id or '-'}\texpires={token.expires_at or '-'}"
                 )
         else:
-            if not await revoke_token(args.id):
+            # On PostgreSQL running servers hear of it (NOTIFY) and close its WebSockets at
+            # once; on SQLite they find out at their next periodic check.
+            dsn = None if settings.is_sqlite else settings.database_url
+            await bus.start(postgres=not settings.is_sqlite, dsn=dsn)
+            try:
+                revoked = await revoke_token(args.id)
+            finally:
+                await bus.stop()
+            if not revoked:
                 print(f"error: no active token {args.id}", file=sys.stderr)
                 return 2
             print(f"token {args.id} revoked")
         return 0
 
-    return asyncio.run(_with_db(Settings.from_env(), work))
+    settings = Settings.from_env()
+    return asyncio.run(_with_db(settings, work))
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
