@@ -137,6 +137,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         proxy_headers=False,
+        # WebSocket frames pass no middleware (no body cap, no rate limit): uvicorn's own cap
+        # on a message keeps one from being larger than an HTTP body may be.
+        ws_max_size=settings.max_body_bytes,
     )
     return 0
 
@@ -167,23 +170,36 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _expiry(text: str | None) -> datetime | None:
-    if not text:
-        return None
+_EXPIRY_FORMS = "30d, 12h, 90m, or an ISO time with offset such as 2027-01-01T00:00:00+00:00"
+
+
+def _expiry(text: str) -> datetime:
+    """The moment `--expires` names, which must lie ahead: a token expired at birth would only
+    puzzle its holder. An argparse type, so that a bad value exits 2 with a message (argparse
+    shows ArgumentTypeError's), never with a traceback."""
     from app.domain.clock import utcnow
 
-    match = re.fullmatch(r"(\d+)([dhm])", text.strip())
-    if match:
-        amount, unit = int(match[1]), match[2]
-        delta = {
-            "d": timedelta(days=amount),
-            "h": timedelta(hours=amount),
-            "m": timedelta(minutes=amount),
-        }[unit]
-        return utcnow() + delta
-    moment = datetime.fromisoformat(text)
+    now = utcnow()
+    given = repr(text[:60])
+    match = re.fullmatch(r"\s*(\d+)\s*([dhm])\s*", text)
+    try:
+        if match:
+            unit = {"d": "days", "h": "hours", "m": "minutes"}[match[2]]
+            moment = now + timedelta(**{unit: int(match[1])})
+        else:
+            moment = datetime.fromisoformat(text.strip())
+    except OverflowError:  # 99999999d: past the year 9999
+        raise argparse.ArgumentTypeError(
+            f"{given} is too far ahead; give {_EXPIRY_FORMS}"
+        ) from None
+    except ValueError:  # 1y, abc
+        raise argparse.ArgumentTypeError(f"{given} is not {_EXPIRY_FORMS}") from None
     if moment.tzinfo is None:
-        raise SystemExit("--expires needs a time zone, e.g. 2027-01-01T00:00:00+00:00, or 30d")
+        raise argparse.ArgumentTypeError(f"{given} has no UTC offset; give {_EXPIRY_FORMS}")
+    if moment <= now:
+        raise argparse.ArgumentTypeError(
+            f"{given} is not in the future: the token would be expired at once"
+        )
     return moment
 
 
@@ -200,7 +216,7 @@ def cmd_token(args: argparse.Namespace) -> int:
                     Role(args.role),
                     name=args.name or "",
                     developer=args.developer,
-                    expires_at=_expiry(args.expires),
+                    expires_at=args.expires,
                 )
             except DomainError as error:
                 print(f"error: {error.message}", file=sys.stderr)
@@ -246,7 +262,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         print(format_report(report))
-        return 0
+        for problem in report.unreadable:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1 if report.unreadable else 0
 
     return asyncio.run(_with_db(Settings.from_env(), work))
 
@@ -312,7 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["admin", "viewer", "developer", "ingest"])
     create.add_argument("--developer", help="developer id (as the API shows it) or email")
     create.add_argument("--name", default="")
-    create.add_argument("--expires", help="e.g. 30d, 12h, or an ISO time with offset")
+    create.add_argument(
+        "--expires", type=_expiry, help="e.g. 30d, 12h, 90m, or an ISO time with offset"
+    )
     token_commands.add_parser("list", help="list tokens")
     revoke = token_commands.add_parser("revoke", help="revoke a token by its number")
     revoke.add_argument("id", type=int)

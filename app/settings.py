@@ -54,8 +54,10 @@ class Settings:
     sqlite_busy_timeout_ms: int = 5_000
     allowed_origins: list[str] = field(default_factory=list)
     max_subscriptions_per_connection: int = 20
+    ws_token_check_seconds: int = 5
     rate_limit_per_minute: int = 1200
     rate_limit_burst: int = 200
+    rate_limit_address_multiple: int = 10  # each client address: 10 tokens' worth; 0 = off
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -76,8 +78,10 @@ class Settings:
             sqlite_busy_timeout_ms=_int("DEVPORTAL_SQLITE_BUSY_TIMEOUT_MS", 5_000),
             allowed_origins=_list("DEVPORTAL_ALLOWED_ORIGINS", []),
             max_subscriptions_per_connection=_int("DEVPORTAL_MAX_SUBSCRIPTIONS", 20),
+            ws_token_check_seconds=_int("DEVPORTAL_WS_TOKEN_CHECK_SECONDS", 5),
             rate_limit_per_minute=_int("DEVPORTAL_RATE_LIMIT_PER_MINUTE", 1200),
             rate_limit_burst=_int("DEVPORTAL_RATE_LIMIT_BURST", 200),
+            rate_limit_address_multiple=_int("DEVPORTAL_RATE_LIMIT_ADDRESS_MULTIPLE", 10),
         )
 
     @property

@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 RateLimit,
                 per_minute=settings.rate_limit_per_minute,
                 burst=settings.rate_limit_burst,
+                address_multiple=settings.rate_limit_address_multiple,
             ),
             Middleware(
                 BodySizeLimit,

@@ -28,7 +28,12 @@ def utc(moment: datetime | None, field: str) -> datetime | None:
         raise ValidationFailed(
             f"{moment.isoformat()} has no UTC offset; add one, e.g. Z or +02:00.", field=field
         )
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise ValidationFailed(
+            f"{moment.isoformat()} is out of range once converted to UTC.", field=field
+        ) from None
 
 
 @strawberry.input(description="Narrows the Applications list; all given criteria must hold.")

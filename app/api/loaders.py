@@ -129,16 +129,22 @@ class Loaders:
     def events_by_application(self) -> DataLoader[int, list[ConnectionEvent]]:
         return self._get("events_by_application", self._load_events_by_application)
 
-    def traffic(self, group: GroupBy, window: Window) -> DataLoader[tuple[int, ...], TrafficTotals]:
-        """Summaries of one kind of object over one window, one statement per page."""
+    def traffic(
+        self, group: GroupBy, window: Window, developer_id: int | None = None
+    ) -> DataLoader[tuple[int, ...], TrafficTotals]:
+        """Summaries of one kind of object over one window, one statement per page; with
+        `developer_id`, of that developer's applications only."""
 
         async def load(keys: list[tuple[int, ...]]) -> list[TrafficTotals]:
             ids = sorted({key[0] for key in keys})
             versions = sorted({key[1] for key in keys}) if group is GroupBy.CONNECTION else []
-            found = await summarize(group, ids, window, versions=versions)
+            found = await summarize(
+                group, ids, window, versions=versions, developer_id=developer_id
+            )
             return [found.get(key, TrafficTotals()) for key in keys]
 
-        return self._get(f"traffic:{group.value}:{window.start_hour}:{window.end_hour}", load)
+        name = f"traffic:{group.value}:{window.start_hour}:{window.end_hour}:{developer_id}"
+        return self._get(name, load)
 
     @property
     def portal_settings(self) -> DataLoader[int, PortalSettings]:

@@ -6,19 +6,21 @@ from collections.abc import Awaitable, Callable
 
 from app import global_ids
 from app.api.context import Context
+from app.api.ids import not_a_valid_id, wrong_type
 from app.api.types.application import Application
 from app.api.types.connection import ConnectionEvent, ServiceConnection
 from app.api.types.credential import Credential
 from app.api.types.developer import Developer
 from app.api.types.node import Node
 from app.api.types.service import Service, ServiceVersion
-from app.domain.errors import NotFound, ValidationFailed
+from app.domain.errors import NotFound
+from app.domain.validation import shown
 from app.models import ConnectionEvent as ConnectionEventModel
 from app.models import Credential as CredentialModel
 
 
 def _missing(type_name: str, global_id: str) -> NotFound:
-    return NotFound(f"No {type_name} with id {global_id!r}.", field="id")
+    return NotFound(f"No {type_name} with id {shown(global_id)}.", field="id")
 
 
 async def _application(ctx: Context, number: int) -> Node | None:
@@ -85,12 +87,10 @@ async def resolve_node(ctx: Context, global_id: str, expected: str | None = None
     ctx.require_viewer()
     decoded = global_ids.decode(global_id)
     if decoded is None:
-        raise ValidationFailed(f"{global_id!r} is not a valid id.", field="id")
+        raise not_a_valid_id(global_id, "id")
     type_name, number = decoded
     if expected is not None and type_name != expected:
-        raise ValidationFailed(
-            f"{global_id!r} is the id of a {type_name}, not of a {expected}.", field="id"
-        )
+        raise wrong_type(global_id, type_name, expected, "id")
     resolver = _RESOLVERS.get(type_name)
     node = await resolver(ctx, number) if resolver is not None else None
     if node is None:

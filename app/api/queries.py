@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from datetime import datetime
+from typing import Annotated, cast
 
 import strawberry
 from strawberry.types import Info
@@ -24,7 +25,8 @@ from app.api.types.enums import SortDirection
 from app.api.types.node import Connection, Node, make_connection
 from app.api.types.portal import PortalSettings, ViewerInfo
 from app.api.types.service import Service, ServiceVersion
-from app.domain import listing
+from app.api.types.traffic import UnattributedTraffic
+from app.domain import listing, traffic
 from app.domain.pagination import PageRequest
 from app.domain.settings_store import portal_settings
 
@@ -205,3 +207,24 @@ class Query:
     async def portal_settings(self, info: Info[Context, None]) -> PortalSettings:
         info.context.require_viewer()
         return PortalSettings.from_model(await portal_settings())
+
+    @strawberry.field(
+        description="Gateway requests in the window (default: the last 30 days) that matched "
+        "no application or no service version, most requests first: what the mapping of "
+        "consumers and gateway services misses. Admin and viewer tokens only; `first` (null: "
+        "100) is at most 1,000."
+    )
+    async def unattributed_traffic(
+        self,
+        info: Info[Context, None],
+        window: traffic.TrafficWindow | None = None,
+        from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+        to: datetime | None = None,
+        first: int | None = 100,
+    ) -> list[UnattributedTraffic]:
+        ctx = info.context
+        limit = 100 if first is None else first
+        rows = await traffic.unattributed_for(
+            ctx.require_viewer(), window, from_, to, limit, now=ctx.loaders.now
+        )
+        return [UnattributedTraffic.of(row) for row in rows]

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.api.context import Context
+from app.api.ws import TransportWSHandler
 from app.domain.errors import Unauthenticated
 from app.domain.tokens import authenticate
 from app.settings import Settings
@@ -42,6 +46,11 @@ def _default_code(error: dict[str, Any]) -> str:
 
 _HTTP_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
+SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions need a WebSocket: connect to /graphql with the graphql-transport-ws "
+    "protocol (see README)."
+)
+
 
 def http_error(status_code: int, message: str) -> JSONResponse:
     """A refused HTTP request in the shape of a GraphQL response, so that clients parse one
@@ -53,6 +62,10 @@ def http_error(status_code: int, message: str) -> JSONResponse:
 
 
 class GraphQLView(GraphQL[Context, None]):
+    # graphql-transport-ws only (the legacy graphql-ws protocol is refused with 4406), with
+    # the connection's token watched and codes on every error: see app/api/ws.py.
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, schema: Any, settings: Settings) -> None:
         super().__init__(
             schema,
@@ -60,6 +73,7 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=False,
             allowed_origins=settings.allowed_origins,
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
 
@@ -75,11 +89,53 @@ class GraphQLView(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         """A JSON body that is not an object (or a batch list) is the client's mistake; Strawberry
-        would call `.get` on it and answer 500."""
-        decoded = super().decode_json(data)
+        would call `.get` on it and answer 500. So are bytes that are not UTF-8 and nesting
+        deeper than the parser's recursion allows (`[[[[…` 100,000 deep), which Strawberry
+        would answer with a plain-text 500 and a traceback in the log."""
+        try:
+            decoded = super().decode_json(data)
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not UTF-8 encoded JSON.") from None
+        except RecursionError:
+            raise HTTPException(400, "The request body's JSON is nested too deeply.") from None
         if not isinstance(decoded, dict | list):
             raise HTTPException(400, "The request body must be a JSON object with a `query`.")
         return decoded
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Strawberry's, except that a subscription over plain HTTP is refused with a clear 400
+        (BAD_REQUEST): Strawberry would run it as a query, and its stream would end in a
+        masked internal error. (No HTTP streaming protocol is enabled: see the constructor.)"""
+        allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
+        if request_adapter.method == "GET":  # queries over GET are off: GET shows GraphiQL
+            allowed -= {OperationType.QUERY}
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(400, SUBSCRIPTION_OVER_HTTP) from None
+            reason = error.as_http_error_reason(request_adapter.method)
+            raise HTTPException(400, reason) from None
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise HTTPException(400, "No GraphQL query found in the request") from None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

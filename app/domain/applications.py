@@ -7,17 +7,24 @@ import uuid
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from app.domain import lifecycle
 from app.domain.cascade import lock_rows, record_cascaded_deletes
-from app.domain.errors import Forbidden, NotFound, ValidationFailed
+from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.events import bus
-from app.domain.scope import visible_application, visible_developer
-from app.domain.validation import clean_description, clean_name
+from app.domain.scope import missing, visible_application, visible_developer
+from app.domain.validation import clean_description, clean_name, clean_reference, shown
 from app.domain.viewer import Viewer
-from app.models import Application, ReasonCode
+from app.models import Application, Credential, ReasonCode, Role
 
 
 def _may_edit(viewer: Viewer, developer_id: int) -> bool:
-    return viewer.is_admin or viewer.owns(developer_id)
+    """Admins, and the owner while their portal access is approved (FORBIDDEN otherwise)."""
+    if viewer.is_admin:
+        return True
+    if not viewer.owns(developer_id):
+        return False
+    lifecycle.require_active(viewer)
+    return True
 
 
 async def _refuse_taken_name(developer_id: int, name: str, *, except_id: int | None = None) -> None:
@@ -26,7 +33,7 @@ async def _refuse_taken_name(developer_id: int, name: str, *, except_id: int | N
         clash = clash.exclude(id=except_id)
     if await clash.exists():
         raise ValidationFailed(
-            f"The developer already has an application named {name!r}.", field="name"
+            f"The developer already has an application named {shown(name)}.", field="name"
         )
 
 
@@ -38,7 +45,17 @@ async def create_application(
     description: str | None = None,
     reference_id: str | None = None,
 ) -> Application:
-    """A developer creates for themselves; an admin names the developer."""
+    """A developer creates for themselves; an admin names the developer.
+
+    Only an admin chooses a reference id: gateway entries are attributed by it, so whoever
+    picks it picks which traffic the application is credited with. Developers get a made-up
+    one (a UUID), which also keeps other tenants' reference ids from being probed through
+    "is taken" answers.
+    """
+    if not (viewer.is_admin or viewer.role is Role.DEVELOPER):
+        # Before any check of the input: a viewer is refused whatever it sends.
+        raise Forbidden("Only a developer or an admin may create applications.")
+    lifecycle.require_active(viewer)
     if developer_id is None:
         if viewer.developer_id is None:
             raise ValidationFailed("Say which developer owns the application.", field="developerId")
@@ -46,13 +63,23 @@ async def create_application(
     developer = await visible_developer(viewer, developer_id)
     if not _may_edit(viewer, developer.id):
         raise Forbidden("Only the developer or an admin may create their applications.")
+    chosen = reference_id is not None and reference_id.strip() != ""
+    if chosen and not viewer.is_admin:
+        raise Forbidden(
+            "Only an admin may choose a reference id; leave `referenceId` out and one is made up.",
+            field="referenceId",
+        )
     name = clean_name(name)
-    reference = (reference_id or "").strip() or str(uuid.uuid4())
-    if len(reference) > 100:
-        raise ValidationFailed("The reference id is over 100 characters.", field="referenceId")
+    reference = clean_reference(reference_id) if reference_id and chosen else str(uuid.uuid4())
     await _refuse_taken_name(developer.id, name)
     if await Application.filter(reference_id=reference).exists():
-        raise ValidationFailed(f"Reference id {reference!r} is taken.", field="referenceId")
+        raise ValidationFailed(f"Reference id {shown(reference)} is taken.", field="referenceId")
+    if chosen and await Credential.filter(client_id=reference).exists():
+        raise ValidationFailed(
+            f"Reference id {shown(reference)} is a credential's client id; gateway traffic "
+            "would be credited to the wrong application.",
+            field="referenceId",
+        )
     try:
         application = await Application.create(
             developer_id=developer.id,
@@ -109,7 +136,7 @@ async def delete_application(viewer: Viewer, application_id: int) -> int:
     async with in_transaction():
         if not await lock_rows(Application.filter(id=application.id)):
             # Deleted since we read it: its delete events are written already, by that delete.
-            raise NotFound(f"No application with id {application_id}.", field="id")
+            raise missing("Application", application_id, field="id")
         events = await record_cascaded_deletes(
             viewer,
             "The application was deleted.",

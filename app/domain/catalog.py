@@ -6,10 +6,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app.domain.cascade import lock_rows, record_cascaded_deletes
-from app.domain.errors import Forbidden, NotFound, ValidationFailed
+from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.events import bus
-from app.domain.scope import existing_version
-from app.domain.validation import clean_description, clean_name
+from app.domain.scope import existing_version, missing
+from app.domain.validation import clean_description, clean_name, shown, storable
 from app.domain.viewer import Viewer
 from app.models import ReasonCode, Service, ServiceVersion
 
@@ -24,7 +24,7 @@ def _require_admin(viewer: Viewer) -> None:
 async def _service(service_id: int, *, field: str = "serviceId") -> Service:
     service = await Service.get_or_none(id=service_id)
     if service is None:
-        raise NotFound(f"No service with id {service_id}.", field=field)
+        raise missing("Service", service_id, field=field)
     return service
 
 
@@ -32,11 +32,11 @@ async def create_service(viewer: Viewer, *, name: str, description: str | None =
     _require_admin(viewer)
     name = clean_name(name)
     if await Service.filter(name=name).exists():
-        raise ValidationFailed(f"A service named {name!r} exists.", field="name")
+        raise ValidationFailed(f"A service named {shown(name)} exists.", field="name")
     try:
         service = await Service.create(name=name, description=clean_description(description))
     except IntegrityError as exc:
-        raise ValidationFailed(f"A service named {name!r} exists.", field="name") from exc
+        raise ValidationFailed(f"A service named {shown(name)} exists.", field="name") from exc
     await bus.announce("catalog")
     return service
 
@@ -50,7 +50,9 @@ async def update_service(
     if name is not None and clean_name(name) != service.name:
         changes["name"] = clean_name(name)
         if await Service.filter(name=changes["name"]).exists():
-            raise ValidationFailed(f"A service named {changes['name']!r} exists.", field="name")
+            raise ValidationFailed(
+                f"A service named {shown(changes['name'])} exists.", field="name"
+            )
     if description is not None and clean_description(description) != service.description:
         changes["description"] = clean_description(description)
     if not changes:
@@ -59,7 +61,9 @@ async def update_service(
     try:
         await service.save()
     except IntegrityError as exc:  # a concurrent rename took the name first
-        raise ValidationFailed(f"A service named {service.name!r} exists.", field="name") from exc
+        raise ValidationFailed(
+            f"A service named {shown(service.name)} exists.", field="name"
+        ) from exc
     await bus.announce("catalog")
     return service, True
 
@@ -70,7 +74,7 @@ async def delete_service(viewer: Viewer, service_id: int) -> int:
     service = await _service(service_id, field="id")
     async with in_transaction():
         if not await lock_rows(Service.filter(id=service.id)):
-            raise NotFound(f"No service with id {service_id}.", field="id")
+            raise missing("Service", service_id, field="id")
         await lock_rows(ServiceVersion.filter(service_id=service.id))
         events = await record_cascaded_deletes(
             viewer,
@@ -84,13 +88,26 @@ async def delete_service(viewer: Viewer, service_id: int) -> int:
     return service.id
 
 
+# The columns' lengths: a longer value would reach the ORM and fail there, as a server error.
+_GATEWAY_LENGTHS = {"gatewayServiceId": 100, "gatewayServiceName": 200}
+_VERSION_LENGTH = 100
+
+
 def _clean_gateway(value: str | None, field: str) -> str | None:
     if value is None:
         return None
-    cleaned = value.strip()
-    if len(cleaned) > 200:
-        raise ValidationFailed("At most 200 characters.", field=field)
+    cleaned = storable(value, field).strip()
+    limit = _GATEWAY_LENGTHS[field]
+    if len(cleaned) > limit:
+        raise ValidationFailed(
+            f"`{field}` is {len(cleaned)} characters long; at most {limit} are allowed.",
+            field=field,
+        )
     return cleaned or None
+
+
+def _clean_label(version: str) -> str:
+    return clean_name(version, field="version", max_length=_VERSION_LENGTH, label="version label")
 
 
 async def create_service_version(
@@ -104,9 +121,11 @@ async def create_service_version(
 ) -> ServiceVersion:
     _require_admin(viewer)
     service = await _service(service_id)
-    label = clean_name(version, field="version", max_length=100)
+    label = _clean_label(version)
     if await ServiceVersion.filter(service_id=service.id, version=label).exists():
-        raise ValidationFailed(f"{service.name} already has version {label!r}.", field="version")
+        raise ValidationFailed(
+            f"{service.name} already has version {shown(label)}.", field="version"
+        )
     try:
         created = await ServiceVersion.create(
             service_id=service.id,
@@ -117,7 +136,7 @@ async def create_service_version(
         )
     except IntegrityError as exc:
         raise ValidationFailed(
-            f"{service.name} already has version {label!r}.", field="version"
+            f"{service.name} already has version {shown(label)}.", field="version"
         ) from exc
     created.service = service
     await bus.announce("catalog")
@@ -138,11 +157,11 @@ async def update_service_version(
     row = await existing_version(version_id, field="id")
     changes: dict[str, object] = {}
     if version is not None:
-        label = clean_name(version, field="version", max_length=100)
+        label = _clean_label(version)
         if label != row.version:
             clash = ServiceVersion.filter(service_id=row.service_id, version=label)
             if await clash.exists():
-                raise ValidationFailed(f"Version {label!r} exists.", field="version")
+                raise ValidationFailed(f"Version {shown(label)} exists.", field="version")
             changes["version"] = label
     if gateway_service_id is not _UNSET:
         changes["gateway_service_id"] = _clean_gateway(gateway_service_id, "gatewayServiceId")  # type: ignore[arg-type]
@@ -157,7 +176,7 @@ async def update_service_version(
     try:
         await row.save()
     except IntegrityError as exc:  # a concurrent edit took the label first
-        raise ValidationFailed(f"Version {row.version!r} exists.", field="version") from exc
+        raise ValidationFailed(f"Version {shown(row.version)} exists.", field="version") from exc
     await bus.announce("catalog")
     return row, True
 
@@ -168,7 +187,7 @@ async def delete_service_version(viewer: Viewer, version_id: int) -> int:
     row = await existing_version(version_id, field="id")
     async with in_transaction():
         if not await lock_rows(ServiceVersion.filter(id=row.id)):
-            raise NotFound(f"No service version with id {version_id}.", field="id")
+            raise missing("ServiceVersion", version_id, field="id")
         events = await record_cascaded_deletes(
             viewer,
             f"Version {row.version} of {row.service.name!r} was deleted.",

@@ -16,15 +16,14 @@ from app.domain.errors import (
     Conflict,
     DomainError,
     Forbidden,
-    NotFound,
     ValidationFailed,
 )
 from app.domain.events import bus
 from app.domain.history import record_connection_event
 from app.domain.lifecycle import Action
-from app.domain.scope import existing_version, visible_application, visible_connection
+from app.domain.scope import existing_version, missing, visible_application, visible_connection
 from app.domain.settings_store import portal_settings
-from app.domain.validation import clean_note
+from app.domain.validation import clean_note, shown
 from app.domain.viewer import Viewer
 from app.models import AccessStatus, Developer, ReasonCode, ServiceConnection
 
@@ -46,6 +45,7 @@ async def request_connection(
 ) -> ConnectionChange:
     """Ask for a connection; it starts pending, or approved where auto-approve applies."""
     application = await visible_application(viewer, application_id)
+    lifecycle.require_active(viewer)
     if not lifecycle.may_act(viewer, Action.REQUEST, application.developer_id):
         raise Forbidden("Only the application's developer or an admin may request connections.")
     _require_approved(await Developer.get(id=application.developer_id))
@@ -61,7 +61,7 @@ async def request_connection(
             # connections) must not end up with a new approved connection.
             owner = await lock_rows(Developer.filter(id=application.developer_id))
             if not owner:
-                raise NotFound(f"No application with id {application_id}.", field="applicationId")
+                raise missing("Application", application_id, field="applicationId")
             _require_approved(owner[0])
             now = utcnow()
             connection = await ServiceConnection.create(
@@ -94,13 +94,30 @@ async def request_connection(
     return ConnectionChange(connection, changed=True)
 
 
-def _require_approved(developer: Developer) -> None:
+def _require_approved(developer: Developer, action: Action = Action.REQUEST) -> None:
+    """Connections become live (requested, approved) only for an approved developer: a
+    revoked developer's connections stay as they are until an admin approves the developer."""
     if developer.status != AccessStatus.APPROVED:
-        raise Forbidden(
-            f"Developer {developer.name!r} is {developer.status.value}; only an approved "
-            "developer's applications may request connections.",
-            field="applicationId",
+        what = (
+            "applications may request connections"
+            if action is Action.REQUEST
+            else "connections may be approved"
         )
+        raise Forbidden(
+            f"Developer {shown(developer.name)} is {developer.status.value}; only an approved "
+            f"developer's {what}.",
+            field="applicationId" if action is Action.REQUEST else "id",
+        )
+
+
+async def _approved_owner(connection: ServiceConnection, *, lock: bool) -> None:
+    """Before approving: the connection's developer must be approved (read again on the
+    locked row within the transaction, so a concurrent revokeDeveloper is waited for)."""
+    query = Developer.filter(id=connection.application.developer_id)
+    owner = await (lock_rows(query) if lock else query)
+    if not owner:  # deleted meanwhile, with the connection
+        raise missing("ServiceConnection", connection.id, field="id")
+    _require_approved(owner[0], Action.APPROVE)
 
 
 async def _refuse_duplicate(application_id: int, service_version_id: int) -> None:
@@ -132,8 +149,11 @@ async def change_connection(
     for _ in range(_MAX_ATTEMPTS):
         connection = await visible_connection(viewer, connection_id)
         application = connection.application
+        lifecycle.require_active(viewer)
         if not lifecycle.may_act(viewer, action, application.developer_id):
             raise Forbidden(f"Your role may not {action.value} this connection.", field="id")
+        if action is Action.APPROVE:
+            await _approved_owner(connection, lock=False)
         if expected_status is not None and connection.status is not expected_status:
             raise Conflict(
                 f"The connection is {connection.status.value.upper()}, not "
@@ -152,6 +172,8 @@ async def change_connection(
             id=connection.id, status=connection.status, updated_at=connection.updated_at
         )
         async with in_transaction():
+            if action is Action.APPROVE:
+                await _approved_owner(connection, lock=True)
             if transition.to_status is None:
                 rows = await as_read.delete()
             else:

@@ -7,10 +7,11 @@ from tortoise.transactions import in_transaction
 from app.domain import lifecycle
 from app.domain.cascade import lock_rows, record_cascaded_deletes
 from app.domain.clock import after
-from app.domain.errors import Conflict, Forbidden, NotFound
+from app.domain.errors import Conflict, Forbidden
 from app.domain.events import bus
 from app.domain.history import record_connection_event, record_developer_event
 from app.domain.lifecycle import Action
+from app.domain.scope import missing
 from app.domain.settings_store import portal_settings
 from app.domain.validation import clean_email, clean_name, clean_note
 from app.domain.viewer import Viewer
@@ -72,7 +73,7 @@ async def change_developer(
     if not lifecycle.may_manage_developers(viewer):
         developer = await Developer.get_or_none(id=developer_id)
         if developer is None or not viewer.can_see(developer.id):
-            raise NotFound(f"No developer with id {developer_id}.", field="id")
+            raise missing("Developer", developer_id, field="id")
         raise Forbidden("Only an admin may change a developer's access.", field="id")
     cascade = revoke_connections and action is Action.REVOKE
     event: DeveloperEvent | None = None
@@ -80,7 +81,7 @@ async def change_developer(
     async with in_transaction():
         locked = await lock_rows(Developer.filter(id=developer_id))
         if not locked:
-            raise NotFound(f"No developer with id {developer_id}.", field="id")
+            raise missing("Developer", developer_id, field="id")
         developer = locked[0]
         if expected_status is not None and developer.status != expected_status:
             raise Conflict(

@@ -25,7 +25,8 @@ _IDS_PER_NOTIFY = 300  # ids of at most 20 characters: a payload well under the 
 
 @dataclass(frozen=True, slots=True)
 class Announcement:
-    """What changed: `kind` is "connection", "developer", "traffic" or "catalog"."""
+    """What changed: `kind` is "connection", "developer", "traffic", "catalog" or "token"
+    (a bearer token was revoked)."""
 
     kind: str
     ids: tuple[int, ...] = ()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.domain.errors import InvalidTransition
+from app.domain.errors import Forbidden, InvalidTransition
 from app.domain.viewer import Viewer
 from app.models import AccessStatus
 
@@ -71,25 +71,62 @@ def plan(action: Action, current: AccessStatus, subject: str = "connection") -> 
     )
 
 
-def may_act(viewer: Viewer, action: Action, owner_developer_id: int) -> bool:
-    """Whether the viewer's role allows `action` on a connection of this owner.
+def suspension_message(status: AccessStatus | None) -> str:
+    """Why a developer whose portal access is `status` (not approved) may change nothing."""
+    word = status.value if status is not None else "not approved"
+    when = "again" if status is AccessStatus.REVOKED else "first"
+    return f"Your portal access is {word}; an admin must approve it {when}."
 
-    Admins do everything; a developer requests and deletes for their own applications only;
-    viewers and gateways change nothing.
+
+def require_active(viewer: Viewer) -> None:
+    """FORBIDDEN for a developer whose portal access is pending, rejected or revoked.
+
+    The one rule for every write a developer makes (applications, credentials, connections):
+    such a developer's token still reads their own data, so that they can see why, but a
+    revoked developer who could go on creating credentials or applications would not be
+    revoked at all. Admins, viewers and approved developers pass.
     """
+    if viewer.suspended:
+        raise Forbidden(suspension_message(viewer.developer_status))
+
+
+# Actions that make a connection live: only for an approved developer's applications.
+GRANTING = frozenset({Action.REQUEST, Action.APPROVE})
+
+
+def may_act(
+    viewer: Viewer,
+    action: Action,
+    owner_developer_id: int,
+    owner_status: AccessStatus = AccessStatus.APPROVED,
+) -> bool:
+    """Whether the viewer may take `action` on a connection of this owner, whose portal access
+    is `owner_status`.
+
+    Admins do everything, except granting access (request, approve) to a developer who is not
+    approved; a developer requests and deletes for their own applications only, and only while
+    approved; viewers and gateways change nothing.
+    """
+    if action in GRANTING and owner_status is not AccessStatus.APPROVED:
+        return False
     if viewer.is_admin:
         return True
-    if viewer.owns(owner_developer_id):
+    if viewer.owns(owner_developer_id) and not viewer.suspended:
         return action in (Action.REQUEST, Action.DELETE)
     return False
 
 
 def available_actions(
-    status: AccessStatus, viewer: Viewer, owner_developer_id: int
+    status: AccessStatus,
+    viewer: Viewer,
+    owner_developer_id: int,
+    owner_status: AccessStatus = AccessStatus.APPROVED,
 ) -> list[Action]:
     """What the viewer's context menu offers for a connection in this status."""
     return [
-        action for action in allowed_actions(status) if may_act(viewer, action, owner_developer_id)
+        action
+        for action in allowed_actions(status)
+        if may_act(viewer, action, owner_developer_id, owner_status)
     ]
 
 

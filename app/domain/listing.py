@@ -16,6 +16,7 @@ from tortoise.queryset import QuerySet
 
 from app.domain.errors import ValidationFailed
 from app.domain.pagination import Page, PageRequest, SortKey, paginate, paginate_loaded
+from app.domain.validation import is_storable
 from app.domain.viewer import Viewer
 from app.models import AccessStatus, Application, Developer, Service, ServiceConnection
 
@@ -68,19 +69,11 @@ def folded_search(search: str | None) -> str | None:
         raise ValidationFailed(
             f"The search text is over {MAX_SEARCH_LENGTH} characters.", field="search"
         )
-    if "\x00" in search or not _is_utf8(search):
+    if not is_storable(search):
         raise ValidationFailed(
             "The search text holds a NUL character or broken Unicode.", field="search"
         )
     return search.casefold()
-
-
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _scope_applications(viewer: Viewer) -> QuerySet[Application]:

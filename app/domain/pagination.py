@@ -21,6 +21,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from app.domain.errors import ValidationFailed
+from app.domain.validation import is_storable
 
 M = TypeVar("M", bound=Model)
 
@@ -70,17 +71,6 @@ def encode_cursor(key: SortKey, row: Any) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _storable(text: str) -> bool:
-    """Whether both databases can hold `text` (PostgreSQL refuses NUL, UTF-8 lone surrogates)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _decode_value(raw: Any, kind: type) -> Any:
     """The sort value of a cursor, if it has the key's type; raises ValueError if not."""
     if kind is datetime:
@@ -91,7 +81,7 @@ def _decode_value(raw: Any, kind: type) -> Any:
             raise ValueError("a time without offset")
         return moment.astimezone(UTC)
     if kind is str:
-        if not isinstance(raw, str) or not _storable(raw):
+        if not isinstance(raw, str) or not is_storable(raw):
             raise ValueError("not a storable text")
         return raw
     if kind is int:
@@ -120,7 +110,8 @@ def decode_cursor(cursor: str, key: SortKey, argument: str) -> tuple[Any, int]:
         if not 0 < row_id <= MAX_ROW_ID:
             raise bad
         return _decode_value(value, key.kind), row_id
-    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, TypeError, KeyError, UnicodeDecodeError, OverflowError):
+        # OverflowError: a time that leaves the calendar once converted to UTC (year 1 at +05)
         raise bad from None
 
 

@@ -12,14 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from tortoise.connection import get_connection
 
-from app.domain.errors import ValidationFailed
+from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.traffic_math import NUM_BUCKETS, percentile
 from app.domain.traffic_store import COUNTER_COLUMNS, placeholders
+from app.domain.viewer import Viewer
 from app.models import HISTOGRAM_COLUMNS
 
 MS_PER_HOUR = 3_600_000
@@ -39,6 +41,13 @@ _SPANS = {
     TrafficWindow.LAST_90_DAYS: timedelta(days=90),
 }
 MAX_SPAN = timedelta(days=400)
+# Explicit windows stay a day inside datetime's range (years 1 to 9999): rounding `to` up to
+# the hour and placing a bucket in a zone up to 14 hours away must still give a datetime.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+MAX_SERIES_POINTS = 2_200
+"""Points of one series at most: 90 days by the hour are 2,160. Without a bound, a page of
+services with 13 months of hourly series each answered 24 MB in 13 s."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,12 @@ def window_for(
             raise ValidationFailed("Give both `from` and `to`, or a window.", field=field)
         start = _aware(start, "from")
         end = _aware(end, "to")
+        for moment, name in ((start, "from"), (end, "to")):
+            if not EARLIEST <= moment <= LATEST:
+                raise ValidationFailed(
+                    f"`{name}` must lie between {EARLIEST.date()} and {LATEST.date()} (UTC).",
+                    field=name,
+                )
         if end <= start:
             raise ValidationFailed("`to` must be after `from`.", field="to")
         if end - start > MAX_SPAN:
@@ -188,9 +203,15 @@ class GroupBy(StrEnum):
 
 
 async def summarize(
-    group: GroupBy, ids: Sequence[int], window: Window, *, versions: Sequence[int] = ()
+    group: GroupBy,
+    ids: Sequence[int],
+    window: Window,
+    *,
+    versions: Sequence[int] = (),
+    developer_id: int | None = None,
 ) -> dict[tuple[int, ...], TrafficTotals]:
-    """Totals per object (application, version, or application+version) in one statement."""
+    """Totals per object (application, version, or application+version) in one statement;
+    with `developer_id`, of that developer's applications only (see `owner_filter`)."""
     if not ids:
         return {}
     connection = get_connection("default")
@@ -209,6 +230,8 @@ async def summarize(
         text = f"{column} IN ({marks(ids)})"
         if group is GroupBy.CONNECTION and versions:
             text += f" AND service_version_id IN ({marks(versions)})"
+        if developer_id is not None:
+            text += f" AND {owner_filter(marks([developer_id]))}"
         return text
 
     parts = []
@@ -250,11 +273,39 @@ class SeriesPoint:
     totals: TrafficTotals
 
 
+# Files of the tz database that are no zone a person lives in: "localtime" is whatever the
+# server is set to, "Factory" a placeholder, "posixrules" a template for POSIX TZ strings.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    """The IANA zone names a series may use (read from disk once per process)."""
+    return frozenset(available_timezones() - _NOT_ZONES | {"UTC"})
+
+
 def time_zone(name: str | None) -> ZoneInfo:
+    """The zone of an IANA name; None means UTC. Only names of the tz database are taken:
+    ZoneInfo also opens any file under the zoneinfo directory ("localtime", "posixrules",
+    "posix/Europe/Berlin"), which is no zone name and may depend on the server's setup."""
+    if name is None:
+        return ZoneInfo("UTC")
+    if name not in zone_names():
+        shown = name if len(name) <= 60 else f"{name[:60]}…"
+        raise ValidationFailed(
+            f"{shown!r} is not an IANA time zone name (e.g. UTC, Europe/Berlin).",
+            field="timeZone",
+        )
     try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", very long
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # listed, yet gone since
         raise ValidationFailed(f"{name!r} is not an IANA time zone.", field="timeZone") from None
+
+
+def owner_filter(mark: str) -> str:
+    """Rollup rows of one developer's applications: a service version's traffic as that
+    developer may see it (other developers' requests are theirs, not the catalogue's)."""
+    return f"application_id IN (SELECT id FROM application WHERE developer_id = {mark})"
 
 
 async def series(
@@ -263,10 +314,23 @@ async def series(
     window: Window,
     granularity: Granularity,
     zone_name: str | None = None,
+    *,
+    developer_id: int | None = None,
 ) -> list[SeriesPoint]:
     """Points by hour, or by calendar day in a time zone, from the hourly rollup; every bucket
-    of the window appears, empty ones with zero counts."""
+    of the window appears, empty ones with zero counts. `developer_id` as in `summarize`.
+
+    An hourly series is bounded (MAX_SERIES_POINTS): its size grows with the window, and one
+    document may ask for a series of every version of a page of services."""
     zone = time_zone(zone_name)
+    hours = window.end_hour - window.start_hour
+    if granularity is Granularity.HOUR and hours > MAX_SERIES_POINTS:
+        raise ValidationFailed(
+            f"An hourly series of this window has {hours:,} points; at most "
+            f"{MAX_SERIES_POINTS:,} are allowed (90 days). Use DAY granularity or a shorter "
+            "window.",
+            field="granularity",
+        )
     connection = get_connection("default")
     column_list = ", ".join(("hour", *COUNTER_COLUMNS))
     names = group.value.split(", ")
@@ -275,10 +339,14 @@ async def series(
         f"{name} = {placeholders(connection, 1, start=i + 1)}" for i, name in enumerate(names)
     )
     n = len(names)
+    owner = ""
+    if developer_id is not None:  # last in the text as in `params`: SQLite's marks are "?"
+        params.append(developer_id)
+        owner = f" AND {owner_filter(placeholders(connection, 1, start=n + 3))}"
     sql = (
         f"SELECT {column_list} FROM traffic_hourly WHERE {where} "
         f"AND hour >= {placeholders(connection, 1, start=n + 1)} "
-        f"AND hour < {placeholders(connection, 1, start=n + 2)} ORDER BY hour"
+        f"AND hour < {placeholders(connection, 1, start=n + 2)}{owner} ORDER BY hour"
     )
     rows = await connection.execute_query_dict(sql, params)
     buckets: dict[datetime, TrafficTotals] = {}
@@ -345,3 +413,32 @@ async def unattributed(window: Window, limit: int = 100) -> list[UnattributedSum
         )
         for row in rows
     ]
+
+
+MAX_UNATTRIBUTED_ROWS = 1_000
+
+
+async def unattributed_for(
+    viewer: Viewer,
+    kind: TrafficWindow | None,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    *,
+    now: datetime | None = None,
+) -> list[UnattributedSummary]:
+    """`unattributed` as a viewer may read it, in a window as `window_for` reads one.
+
+    Admins and viewers only: the rows name every developer's consumers and the gateway's
+    services, which no developer owns. The role is checked before the arguments, so that a
+    refused caller learns nothing from them. The limit is bounded: a row per distinct
+    (reason, consumer, service) is read and returned.
+    """
+    if not viewer.reads_everything:
+        raise Forbidden("Only an admin or a viewer token may read unattributed traffic.")
+    if not 0 <= limit <= MAX_UNATTRIBUTED_ROWS:
+        raise ValidationFailed(
+            f"`first` is {limit}; it must be between 0 and {MAX_UNATTRIBUTED_ROWS:,}.",
+            field="first",
+        )
+    return await unattributed(window_for(kind, start, end, now=now), limit)

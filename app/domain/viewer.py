@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from app.models import ActorKind, Role
+from app.models import AccessStatus, ActorKind, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,6 +13,10 @@ class Viewer:
     role: Role
     developer_id: int | None = None
     token_id: int | None = None
+    expires_at: datetime | None = None  # the token's expiry: a WebSocket is closed then
+    # A developer's portal access when the token was authenticated; None (for a developer)
+    # counts as not approved, so a viewer made without it may read but change nothing.
+    developer_status: AccessStatus | None = None
 
     @property
     def reads_everything(self) -> bool:
@@ -20,6 +25,12 @@ class Viewer:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+    @property
+    def suspended(self) -> bool:
+        """A developer whose portal access is not approved: reads their own data, changes
+        nothing (lifecycle.require_active says so)."""
+        return self.role is Role.DEVELOPER and self.developer_status is not AccessStatus.APPROVED
 
     def owns(self, developer_id: int) -> bool:
         return self.role is Role.DEVELOPER and self.developer_id == developer_id

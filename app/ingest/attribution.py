@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
+from tortoise.models import Model
 
+from app.domain.validation import is_storable
 from app.ingest.kong import LogEntry
 from app.models import Application, Credential, ServiceVersion
 
@@ -46,6 +48,18 @@ def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
         yield ordered[start : start + _CHUNK]
 
 
+def _matchable(keys: Iterable[str], model: type[Model], column: str) -> set[str]:
+    """The keys that `model.column` could hold: only those are worth asking the database for.
+
+    A log is not portal input: a consumer or service key may be longer than the column or
+    hold a NUL character. Such a key equals no stored value, yet asking for it fails instead
+    of matching nothing (Tortoise checks filter values against max_length, and PostgreSQL
+    refuses NUL in text), which would lose the whole batch over one entry.
+    """
+    length = int(model._meta.fields_map[column].max_length)  # type: ignore[attr-defined]
+    return {key for key in keys if len(key) <= length and is_storable(key)}
+
+
 @dataclass
 class AttributionIndex:
     applications: dict[str, int]
@@ -70,17 +84,25 @@ class AttributionIndex:
         applications: list[tuple[str, int]] = []
         credentials: list[tuple[str, int, int]] = []
         versions: list[tuple[int, str | None, str | None]] = []
-        for chunk in _chunks(consumers):
+        for chunk in _chunks(_matchable(consumers, Application, "reference_id")):
             applications += await Application.filter(reference_id__in=chunk).values_list(
                 "reference_id", "id"
             )
+        for chunk in _chunks(_matchable(consumers, Credential, "client_id")):
             credentials += await Credential.filter(client_id__in=chunk).values_list(
                 "client_id", "id", "application_id"
             )
-        for chunk in _chunks(services):
-            versions += await ServiceVersion.filter(
-                Q(gateway_service_id__in=chunk) | Q(gateway_service_name__in=chunk)
-            ).values_list("id", "gateway_service_id", "gateway_service_name")
+        ids = _matchable(services, ServiceVersion, "gateway_service_id")
+        names = _matchable(services, ServiceVersion, "gateway_service_name")
+        for chunk in _chunks(ids | names):
+            by_id = [key for key in chunk if key in ids]
+            by_name = [key for key in chunk if key in names]
+            conditions = [Q(gateway_service_id__in=by_id)] if by_id else []
+            if by_name:
+                conditions.append(Q(gateway_service_name__in=by_name))
+            versions += await ServiceVersion.filter(Q(*conditions, join_type="OR")).values_list(
+                "id", "gateway_service_id", "gateway_service_name"
+            )
         unique_versions = sorted(set(versions), key=lambda row: row[0])
         return cls._build(applications, credentials, unique_versions)
 

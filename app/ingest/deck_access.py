@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any
 
 from app.ingest.deck_specs import GatewayVersion, items, text
-from app.ingest.imports import ImportReport, ItemLog, Outcome, SkipItem, import_item
+from app.ingest.imports import ImportReport, ItemLog, Outcome, SkipItem, fits, import_item
 from app.ingest.upsert.applications import APPLICATIONS
 from app.ingest.upsert.connections import upsert_connection
 from app.ingest.upsert.rows import Stamp
@@ -114,6 +114,8 @@ async def _apply_consumer(
 ) -> None:
     application = None
     for key in consumer.keys:
+        if not fits(key):  # no reference id is that long (or holds a NUL): nothing to find
+            continue
         application = await Application.get_or_none(reference_id=key)
         if application is not None:
             break

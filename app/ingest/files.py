@@ -11,6 +11,7 @@ import io
 import os
 import sys
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from itertools import chain, islice
 from pathlib import Path
@@ -93,8 +94,26 @@ def _is_json_line(line: bytes) -> bool:
     return True
 
 
-def _results(stream: BinaryIO, counter: list[int]) -> Iterator[tuple[int, Parsed]]:
-    """Numbered parse results of one input, counting as ``_counted_lines`` does.
+def _readable(stream: BinaryIO, problem: list[str]) -> Iterator[bytes]:
+    """The stream's lines until it cannot be read further; then why, in ``problem``.
+
+    A gzip file cut short (a copy still being written, a transfer that stopped) or corrupt
+    fails only at the damage: what came before is good log data and is counted, and the
+    report names the file instead of a traceback losing the whole run's report.
+    """
+    try:
+        yield from stream
+    except EOFError:
+        problem.append("truncated (the gzip data ends before its end marker)")
+    except (gzip.BadGzipFile, zlib.error) as error:
+        problem.append(f"corrupt gzip data ({error})")
+
+
+def _results(
+    stream: BinaryIO, counter: list[int], problem: list[str]
+) -> Iterator[tuple[int, Parsed]]:
+    """Numbered parse results of one input, counting as ``_counted_lines`` does; a stream that
+    breaks off ends the results, with the reason in ``problem`` (see ``_readable``).
 
     A file-log file holds one JSON object per line. A file whose first two lines are not JSON
     on their own, but which as a whole is one JSON object or array (a pretty-printed http-log
@@ -103,7 +122,7 @@ def _results(stream: BinaryIO, counter: list[int]) -> Iterator[tuple[int, Parsed
     """
     head: list[bytes] = []  # up to the first JSON line, or the first two non-blank ones
     filled: list[bytes] = []
-    rest = iter(stream)
+    rest = _readable(stream, problem)
     for line in rest:
         head.append(line)
         if not line.isspace():
@@ -112,7 +131,7 @@ def _results(stream: BinaryIO, counter: list[int]) -> Iterator[tuple[int, Parsed
                 break
     opening = filled[0].removeprefix(_UTF8_BOM).lstrip()[:1] if filled else b""
     if opening in (b"{", b"[") and not _is_json_line(filled[-1]):
-        data = b"".join(head) + stream.read()
+        data = b"".join(head) + b"".join(rest)
         try:
             items = parse_body(data.removeprefix(_UTF8_BOM))
         except MalformedEntry:
@@ -132,8 +151,17 @@ def _check_readable(names: list[str]) -> None:
     """Every file is checked first: upserts add, so stopping halfway through the list and
     running the command again would count the first files twice."""
     for name in names:
-        if name != "-" and not Path(name).is_file():
+        if name == "-":
+            continue
+        path = Path(name)
+        if path.is_dir():
+            raise IsADirectoryError(f"{name}: is a directory")
+        if not path.exists():
             raise FileNotFoundError(f"{name}: no such file")
+        if not path.is_file():  # a FIFO or device: _open seeks, which they cannot
+            raise FileNotFoundError(f"{name}: not a regular file")
+        if not os.access(path, os.R_OK):
+            raise PermissionError(f"{name}: permission denied")
 
 
 def _parallel_size(name: str) -> int:
@@ -168,8 +196,9 @@ async def ingest_files(names: list[str], *, progress: bool | None = None) -> Ing
         stream, size, to_close = _open(name)
         bar = _Progress(name, size, show)
         consumed = [0, 0, 0]
+        problem: list[str] = []
         try:
-            numbered = _results(stream, consumed)
+            numbered = _results(stream, consumed, problem)
             while True:
                 batch = list(islice(numbered, BATCH_ENTRIES))
                 if not batch:
@@ -182,6 +211,10 @@ async def ingest_files(names: list[str], *, progress: bool | None = None) -> Ing
         report.lines += consumed[1]
         report.blank += consumed[2]
         bar.show(consumed[0], report.entries, final=True)
+        for reason in problem:
+            report.unreadable.append(
+                f"{name}: {reason}; the {consumed[1]:,} lines read before it were counted"
+            )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -201,6 +234,9 @@ def format_report(report: IngestReport) -> str:
         lines.append(f"  line {line}: {reason}")
     if report.malformed > len(report.malformed_examples):
         lines.append(f"  … and {report.malformed - len(report.malformed_examples):,} more")
+    if report.unreadable:
+        lines.append(f"unreadable:   {len(report.unreadable):,} file(s)")
+        lines += [f"  {problem}" for problem in report.unreadable]
     lines.append(f"seconds:      {report.seconds:.2f}")
     lines.append(f"entries/s:    {report.entries_per_second:,.0f}")
     return "\n".join(lines)

@@ -21,10 +21,12 @@ from enum import StrEnum
 from pathlib import Path
 
 import yaml
+from tortoise.exceptions import ValidationError as ColumnError
 from tortoise.transactions import in_transaction
 
 from app.domain.errors import ValidationFailed
 from app.domain.events import bus
+from app.domain.validation import is_storable
 
 KINDS = ("developers", "applications", "services", "service versions", "connections")
 
@@ -51,6 +53,31 @@ class SkipItem(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+MAX_ID_LENGTH = 100
+"""Length of the columns that keep a source's ids (external ids, reference ids, gateway ids)."""
+
+
+def fits(value: str, max_length: int = MAX_ID_LENGTH) -> bool:
+    """Whether a column of this length can hold `value` (and hence whether looking it up can
+    find anything: Tortoise refuses a longer filter value, PostgreSQL a NUL character)."""
+    return len(value) <= max_length and is_storable(value)
+
+
+def source_id(value: str | None, what: str, max_length: int = MAX_ID_LENGTH) -> str | None:
+    """`value` (None stays None) if its column can hold it, else `SkipItem`.
+
+    A source's id becomes an external id or a gateway service id or name: one that is too
+    long or holds a NUL character must cost its item, with a reason, not the whole file.
+    """
+    if value is None:
+        return None
+    if not is_storable(value):
+        raise SkipItem(f"{what} holds a NUL character or broken Unicode")
+    if len(value) > max_length:
+        raise SkipItem(f"{what} is {len(value):,} characters long; at most {max_length} are stored")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +201,15 @@ async def import_item(
     try:
         async with in_transaction():
             await work(log)
-    except (SkipItem, ValidationFailed) as defect:
-        reason = defect.reason if isinstance(defect, SkipItem) else defect.message
+    except (SkipItem, ValidationFailed, ColumnError) as defect:
+        # ColumnError: a value no column can hold that no check above caught; still the
+        # item's defect, not the file's.
+        if isinstance(defect, SkipItem):
+            reason = defect.reason
+        elif isinstance(defect, ValidationFailed):
+            reason = defect.message
+        else:
+            reason = f"a value does not fit its column ({_shortened(str(defect))})"
         # What the item said about its source still holds; what it did was undone.
         report.notices += [n for n in log.notices if n.level is Level.WARNING]
         report.skip(where, f"{label}: {reason}")
@@ -221,19 +255,71 @@ async def run_jobs(jobs: Sequence[ImportJob], *, dry_run: bool, emit: Callable[[
     return 0
 
 
+def _shortened(text: str, length: int = 200) -> str:
+    return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
+MAX_DEPTH = 64
+"""Nesting of lists and mappings allowed in an import file; real decK and Konnect files stay
+under 15 levels."""
+
+
+def _containers(node: object) -> list[object]:
+    values: list[object] = (
+        list(node.values()) if isinstance(node, dict) else node if isinstance(node, list) else []
+    )
+    return [value for value in values if isinstance(value, dict | list)]
+
+
+def _too_deep(document: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether lists and mappings nest deeper than `limit`, or hold themselves (YAML anchors
+    can make a list its own item).
+
+    Such a document parses (below the interpreter's recursion limit) but would break later
+    code that walks or compares it recursively. The walk is iterative and measures each
+    container once, so YAML aliases that repeat one node many times cost nothing extra.
+    """
+    heights: dict[int, int] = {}
+    ancestors: set[int] = set()
+    stack: list[tuple[object, bool]] = [(document, False)]
+    while stack:
+        node, finished = stack.pop()
+        children = _containers(node)
+        if finished:
+            ancestors.discard(id(node))
+            height = 1 + max((heights[id(child)] for child in children), default=0)
+            if height > limit:
+                return True
+            heights[id(node)] = height
+        elif id(node) in ancestors:
+            return True
+        elif id(node) not in heights:
+            ancestors.add(id(node))
+            stack.append((node, True))
+            stack += [(child, False) for child in children if id(child) not in heights]
+    return False
+
+
 def read_document(path: Path) -> object:
     """A JSON or YAML file as plain data (YAML for anything not named .json)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise ImportFileError(f"{path}: cannot read: {error}") from error
+    kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    too_deep = ImportFileError(
+        f"{path}: file too deeply nested (lists and mappings more than {MAX_DEPTH} levels deep, "
+        "or holding themselves); decK files and Konnect exports nest far less"
+    )
     try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
+        document = json.loads(text) if kind == "JSON" else yaml.safe_load(text)
+    except RecursionError:
+        raise too_deep from None
     except (ValueError, yaml.YAMLError) as error:
-        kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
         raise ImportFileError(f"{path}: not valid {kind}: {error}") from error
+    if isinstance(document, dict | list) and _too_deep(document):
+        raise too_deep
+    return document
 
 
 def parse_timestamp(value: object, where: str, log: ItemLog) -> datetime | None:

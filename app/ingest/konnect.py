@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from app.ingest.imports import ImportFileError, ImportJob, ImportReport, import_item, read_document
+from app.ingest.imports import (
+    ImportFileError,
+    ImportJob,
+    ImportReport,
+    fits,
+    import_item,
+    read_document,
+)
 from app.ingest.konnect_items import RANKS, ImportContext, KonnectItem, classify
 from app.models import Developer
 
@@ -114,6 +121,15 @@ def read_export(path: Path) -> KonnectExport:
             unusable.append((position, found))
     if not items and not unusable:
         raise ImportFileError(f"{path}: holds no items")
+    if not items:
+        # A file of which nothing is a developer, an application or a registration (a
+        # kong.yaml given by mistake) is refused like a non-decK file by `import deck`,
+        # rather than "imported" with nothing usable and exit 0.
+        reasons = sorted({why for _, why in unusable})
+        raise ImportFileError(
+            f"{path}: not a Konnect export: nothing in it is a developer, an application or a "
+            f"registration ({'; '.join(reasons)})"
+        )
     return KonnectExport(path, shape, items, unusable, page)
 
 
@@ -148,6 +164,7 @@ def _check_page(report: ImportReport, page: object, held: int) -> None:
 
 async def _note_shared_emails(report: ImportReport, external_ids: set[str]) -> None:
     """Developers of this file who share an email with another developer (allowed here)."""
+    external_ids = {key for key in external_ids if fits(key)}  # longer ones were skipped
     if not external_ids:
         return
     emails = await Developer.filter(external_id__in=external_ids).values_list(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.ingest.imports import ItemLog, Outcome, SkipItem, parse_timestamp
+from app.ingest.imports import ItemLog, Outcome, SkipItem, parse_timestamp, source_id
 from app.ingest.upsert.applications import application_from_reference, upsert_application
 from app.ingest.upsert.catalog import service_for, version_for
 from app.ingest.upsert.connections import upsert_connection
@@ -57,7 +57,8 @@ class KonnectItem:
 
     @property
     def label(self) -> str:
-        return f"{self.kind} {self.id}"
+        shown = self.id if len(self.id) <= 60 else f"{self.id[:59]}…"  # the report stays legible
+        return f"{self.kind} {shown}"
 
     def stamp(self, log: ItemLog) -> Stamp:
         return Stamp(
@@ -69,7 +70,9 @@ class KonnectItem:
         for key in keys:
             value = self.raw.get(key)
             if isinstance(value, dict) and _text(value.get("id")):
-                return Ref(str(value["id"]), _text(value.get("name")), _text(value.get("email")))
+                ref = Ref(str(value["id"]), _text(value.get("name")), _text(value.get("email")))
+                source_id(ref.id, f"the id of its {key}")
+                return ref
         raise SkipItem(f"it names no {' or '.join(keys)} (an object with an id)")
 
     def status(self) -> AccessStatus:
@@ -83,6 +86,7 @@ class KonnectItem:
             ) from None
 
     async def apply(self, context: ImportContext, log: ItemLog) -> None:
+        source_id(self.id, "its id")  # kept as an external id, or in a registration's note
         if self.kind == "developer":
             await self._developer(log)
         elif self.kind == "application":

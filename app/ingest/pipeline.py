@@ -32,6 +32,8 @@ class IngestReport:
     malformed: int = 0
     malformed_examples: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    # Files that broke off (a truncated gzip): what they held before is counted above.
+    unreadable: list[str] = field(default_factory=list)
 
     @property
     def entries_per_second(self) -> float:

@@ -71,6 +71,17 @@ def merge_rows(into: list[float], other: list[float]) -> None:
     into[LAST_MS] = last_ms
 
 
+UNATTRIBUTED_KEY_LENGTH = 200  # traffic_unattributed.consumer and .service
+
+
+def _stored(key: str) -> str:
+    """A consumer or service key as the unattributed rollup stores it: cut to its column's
+    length, a NUL character (which PostgreSQL refuses, failing the whole batch) shown as
+    U+FFFD. Log keys are not portal input; this row only has to tell an operator what came."""
+    key = key[:UNATTRIBUTED_KEY_LENGTH]
+    return key.replace("\x00", "\ufffd") if "\x00" in key else key
+
+
 @dataclass
 class Rollup:
     """The counters of one batch: hourly rows, unattributed counts, credential last use."""
@@ -88,7 +99,7 @@ class Rollup:
         add_entry(row, entry)
 
     def add_unattributed(self, entry: LogEntry, reason: str, consumer: str, service: str) -> None:
-        key = (reason, consumer[:200], service[:200], entry.started_at_ms // MS_PER_HOUR)
+        key = (reason, _stored(consumer), _stored(service), entry.started_at_ms // MS_PER_HOUR)
         counts = self.unattributed.get(key)
         if counts is None:
             self.unattributed[key] = [1, entry.started_at_ms]

@@ -288,6 +288,218 @@ async def test_unknown_series_time_zone_is_a_validation_error(
     assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "timeZone"}
 
 
+SERIES = """
+query($id: ID!, $from: DateTime!, $to: DateTime!, $step: TrafficGranularity!, $zone: String!) {
+  application(id: $id) {
+    traffic(from: $from, to: $to) { series(granularity: $step, timeZone: $zone) { start } }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("9999-12-30T00:00:00Z", "9999-12-31T23:59:59Z"),
+        ("0001-01-01T00:00:00Z", "0001-01-02T23:59:59Z"),
+    ],
+    ids=["year-9999", "year-1"],
+)
+async def test_traffic_window_at_the_ends_of_the_calendar_is_a_validation_error(
+    admin: GraphQLClient, factory: Factory, start: str, end: str
+) -> None:
+    application = await factory.application()
+
+    body = await admin(
+        SERIES, id=gid(application), to=end, step="HOUR", zone="UTC", **{"from": start}
+    )
+
+    assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
+    assert "between 0001-01-02 and 9999-12-30" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "zone"),
+    [
+        ("9999-12-29T00:00:00Z", "9999-12-30T00:00:00Z", "Pacific/Kiritimati"),
+        ("0001-01-02T00:00:00Z", "0001-01-03T00:00:00Z", "Etc/GMT+12"),
+    ],
+    ids=["last-day-east", "first-day-west"],
+)
+async def test_series_of_a_window_just_inside_the_calendar_has_its_points_in_any_zone(
+    admin: GraphQLClient, factory: Factory, start: str, end: str, zone: str
+) -> None:
+    application = await factory.application()
+
+    body = await admin(
+        SERIES, id=gid(application), to=end, step="HOUR", zone=zone, **{"from": start}
+    )
+
+    assert len(data(body)["application"]["traffic"]["series"]) == 24
+
+
+@pytest.mark.parametrize("zone", ["", "localtime", "Factory", "posixrules", "posix/Europe/Berlin"])
+async def test_series_time_zone_that_is_no_iana_zone_name_is_a_validation_error(
+    admin: GraphQLClient, factory: Factory, zone: str
+) -> None:
+    application = await factory.application()
+
+    body = await admin(
+        """query($id: ID!, $zone: String!) { application(id: $id) {
+             traffic { series(timeZone: $zone) { requests } } } }""",
+        id=gid(application),
+        zone=zone,
+    )
+
+    assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "timeZone"}
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Etc/UTC", "Europe/Berlin", "US/Eastern"])
+async def test_series_accepts_iana_zone_names_and_their_links(
+    admin: GraphQLClient, factory: Factory, zone: str
+) -> None:
+    application = await factory.application()
+
+    body = await admin(
+        """query($id: ID!, $zone: String!) { application(id: $id) {
+             traffic(window: LAST_7_DAYS) { series(timeZone: $zone) { requests } } } }""",
+        id=gid(application),
+        zone=zone,
+    )
+
+    assert len(data(body)["application"]["traffic"]["series"]) in (7, 8)
+
+
+# --- The size of a series ------------------------------------------------------------------
+
+
+async def test_hourly_series_over_2200_points_is_a_validation_error_suggesting_days(
+    admin: GraphQLClient, factory: Factory
+) -> None:
+    application = await factory.application()
+
+    body = await admin(
+        SERIES,
+        id=gid(application),
+        to="2025-02-01T00:00:00Z",
+        step="HOUR",
+        zone="UTC",
+        **{"from": "2024-01-01T00:00:00Z"},
+    )
+
+    error = body["errors"][0]
+    assert error["extensions"] == {"code": "VALIDATION", "field": "granularity"}
+    assert "DAY granularity or a shorter window" in error["message"]
+
+
+async def test_hourly_series_of_90_days_is_allowed(admin: GraphQLClient, factory: Factory) -> None:
+    application = await factory.application()
+
+    body = await admin(
+        """query($id: ID!) { application(id: $id) {
+             traffic(window: LAST_90_DAYS) { series(granularity: HOUR) { requests } } } }""",
+        id=gid(application),
+    )
+
+    assert len(data(body)["application"]["traffic"]["series"]) == 90 * 24
+
+
+async def test_daily_series_of_400_days_is_allowed(admin: GraphQLClient, factory: Factory) -> None:
+    application = await factory.application()
+
+    body = await admin(
+        SERIES,
+        id=gid(application),
+        to="2024-02-05T00:00:00Z",
+        step="DAY",
+        zone="UTC",
+        **{"from": "2023-01-01T00:00:00Z"},
+    )
+
+    assert len(data(body)["application"]["traffic"]["series"]) == 400
+
+
+# --- Unattributed traffic ------------------------------------------------------------------
+
+UNATTRIBUTED = """
+query($window: TrafficWindow, $first: Int) {
+  unattributedTraffic(window: $window, first: $first) {
+    reason consumer service requests lastRequestAt
+  }
+}
+"""
+
+
+async def test_unattributed_traffic_lists_unmatched_requests_most_first(
+    admin: GraphQLClient, factory: Factory
+) -> None:
+    await factory.application(reference_id="app-a")
+    await factory.version(gateway_service_name="orders")
+    start = now_ms() - 2 * HOUR_MS
+    await traffic(
+        [
+            kong_entry(start, consumer="app-a", service="orders"),
+            *(kong_entry(start + i, consumer="nobody", service="orders") for i in range(3)),
+            kong_entry(start, service="orders"),
+            kong_entry(start, consumer="app-a", service="billing"),
+        ]
+    )
+
+    body = await admin(UNATTRIBUTED, window="LAST_7_DAYS")
+
+    rows = data(body)["unattributedTraffic"]
+    assert [(r["reason"], r["consumer"], r["service"], r["requests"]) for r in rows] == [
+        ("unknown_consumer", "nobody", "orders", 3),
+        ("anonymous", "", "orders", 1),
+        ("unknown_service", "app-a", "billing", 1),
+    ]
+    assert datetime.fromisoformat(rows[0]["lastRequestAt"]) == datetime.fromtimestamp(
+        (start + 2) / 1000, UTC
+    )
+
+
+async def test_unattributed_traffic_counts_only_requests_inside_the_window(
+    admin: GraphQLClient,
+) -> None:
+    recent = now_ms() - 2 * HOUR_MS
+    await traffic([kong_entry(recent, consumer="nobody"), kong_entry(recent - 3 * 24 * HOUR_MS)])
+
+    body = await admin(UNATTRIBUTED, window="LAST_24_HOURS")
+
+    assert [r["consumer"] for r in data(body)["unattributedTraffic"]] == ["nobody"]
+
+
+async def test_unattributed_traffic_first_limits_the_rows(admin: GraphQLClient) -> None:
+    start = now_ms() - 2 * HOUR_MS
+    await traffic([kong_entry(start, consumer=f"nobody-{i}") for i in range(5)])
+
+    body = await admin(UNATTRIBUTED, first=2)
+
+    assert len(data(body)["unattributedTraffic"]) == 2
+
+
+@pytest.mark.parametrize("first", [-1, 1_001])
+async def test_unattributed_traffic_first_out_of_bounds_is_a_validation_error(
+    admin: GraphQLClient, first: int
+) -> None:
+    body = await admin(UNATTRIBUTED, first=first)
+
+    assert body["errors"][0]["extensions"] == {"code": "VALIDATION", "field": "first"}
+
+
+async def test_unattributed_traffic_is_forbidden_to_a_developer(
+    admin: GraphQLClient, factory: Factory
+) -> None:
+    developer = await factory.developer()
+    await traffic([kong_entry(now_ms() - HOUR_MS, consumer="nobody")])
+    as_developer = admin.as_token(await factory.token("developer", developer))
+
+    body = await as_developer(UNATTRIBUTED)
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
 # --- Demo traffic --------------------------------------------------------------------------
 
 

@@ -63,8 +63,12 @@ OWNER = 7
 ROLES: dict[str, Viewer] = {
     "admin": Viewer(Role.ADMIN),
     "viewer": Viewer(Role.VIEWER),
-    "owning-developer": Viewer(Role.DEVELOPER, developer_id=OWNER),
-    "foreign-developer": Viewer(Role.DEVELOPER, developer_id=OWNER + 1),
+    "owning-developer": Viewer(
+        Role.DEVELOPER, developer_id=OWNER, developer_status=AccessStatus.APPROVED
+    ),
+    "foreign-developer": Viewer(
+        Role.DEVELOPER, developer_id=OWNER + 1, developer_status=AccessStatus.APPROVED
+    ),
 }
 EXPECTED_ACTIONS: dict[str, dict[str, list[str]]] = {
     "admin": ALLOWED,

@@ -215,3 +215,28 @@ def test_window_of_exactly_400_days_is_allowed() -> None:
     window = window_for(None, start, start + timedelta(days=400))
 
     assert window.end_hour - window.start_hour == 400 * 24
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (utc(9999, 12, 30), datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "to"),
+        (utc(1, 1, 1), datetime(1, 1, 2, 23, 59, 59, tzinfo=UTC), "from"),
+        (datetime(1, 1, 2, 5, tzinfo=timezone(timedelta(hours=14))), utc(1, 1, 3), "from"),
+    ],
+    ids=["year-9999", "year-1", "year-1-by-offset"],
+)
+def test_window_at_the_ends_of_the_calendar_is_a_validation_error(
+    start: datetime, end: datetime, field: str
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        window_for(None, start, end)
+
+    assert caught.value.field == field
+    assert "between 0001-01-02 and 9999-12-30" in caught.value.message
+
+
+def test_window_just_inside_the_calendar_is_allowed() -> None:
+    window = window_for(None, utc(9999, 12, 29), utc(9999, 12, 30))
+
+    assert (window.start, window.end) == (utc(9999, 12, 29), utc(9999, 12, 30))

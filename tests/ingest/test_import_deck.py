@@ -214,6 +214,42 @@ def test_a_file_that_is_not_decK_is_refused(tmp_path: Path, content: str) -> Non
         read_deck(path)
 
 
+@pytest.mark.usefixtures("db")
+async def test_an_over_long_gateway_service_id_skips_its_service_and_the_rest_is_imported(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kong.yaml"
+    path.write_text(
+        f'_format_version: "3.0"\nservices:\n- name: orders-v1\n  id: {"g" * 300}\n'
+        "- name: orders-v2\n"
+    )
+
+    report = await run(path)
+
+    assert set(await versions()) == {("orders", "v2")}
+    assert messages(report, Level.SKIPPED) == [
+        "services[0]: gateway service for orders v1: the gateway service id is 300 characters "
+        "long; at most 100 are stored"
+    ]
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_consumer_with_an_over_long_custom_id_is_skipped_as_matching_no_application(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kong.yaml"
+    path.write_text(
+        '_format_version: "3.0"\nservices:\n- name: orders-v1\n'
+        f"consumers:\n- username: u1\n  custom_id: {'c' * 150}\n"
+    )
+
+    report = await run(path)
+
+    (skipped,) = messages(report, Level.SKIPPED)
+    assert skipped.startswith("consumers[0]: consumer 'u1': no application has the reference id")
+    assert report.count("service versions", Outcome.CREATED) == 1
+
+
 # --- Konnect decK 0.1 -------------------------------------------------------------------------
 
 

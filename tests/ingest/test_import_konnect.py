@@ -18,7 +18,15 @@ from app.domain.events import bus
 from app.domain.lifecycle import Action
 from app.domain.viewer import SYSTEM
 from app.ingest import konnect_items
-from app.ingest.imports import ImportReport, ItemLog, Level, Outcome, parse_timestamp, run_job
+from app.ingest.imports import (
+    ImportFileError,
+    ImportReport,
+    ItemLog,
+    Level,
+    Outcome,
+    parse_timestamp,
+    run_job,
+)
 from app.ingest.konnect import load_exports, read_export
 from app.models import (
     AccessStatus,
@@ -435,6 +443,94 @@ async def test_unusable_items_are_skipped_with_the_reason(tmp_path: Path) -> Non
     ]
 
 
+def write_page(path: Path, items: list[Any]) -> Path:
+    path.write_text(json.dumps({"data": items}))
+    return path
+
+
+def developer_item(item_id: str, email: str) -> dict[str, str]:
+    return {"id": item_id, "email": email, "full_name": email, "status": "approved"}
+
+
+@pytest.mark.usefixtures("db")
+async def test_an_over_long_id_skips_its_item_and_the_rest_is_imported(tmp_path: Path) -> None:
+    items = [developer_item("d" * 150, "a@example.com"), developer_item("x2", "b@example.com")]
+
+    report = await run(write_page(tmp_path / "long.json", items))
+
+    assert await Developer.all().values_list("external_id", flat=True) == ["x2"]
+    assert messages(report, Level.SKIPPED) == [
+        f"data[0]: developer {'d' * 59}…: its id is 150 characters long; at most 100 are stored"
+    ]
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_nul_character_in_an_id_skips_its_item_and_the_rest_is_imported(
+    tmp_path: Path,
+) -> None:
+    items = [developer_item("x\x001", "a@example.com"), developer_item("x2", "b@example.com")]
+
+    report = await run(write_page(tmp_path / "nul.json", items))
+
+    assert await Developer.all().values_list("external_id", flat=True) == ["x2"]
+    assert messages(report, Level.SKIPPED) == [
+        "data[0]: developer x\x001: its id holds a NUL character or broken Unicode"
+    ]
+
+
+@pytest.mark.usefixtures("db")
+async def test_an_over_long_referenced_id_skips_its_registration(
+    samples: Path, tmp_path: Path
+) -> None:
+    document = json.loads((samples / REGISTRATIONS_V1).read_text())
+    document["data"][0]["service_version"]["id"] = "v" * 150
+    path = tmp_path / "long-ref.json"
+    path.write_text(json.dumps(document))
+
+    report = await run(path)
+
+    (skipped,) = messages(report, Level.SKIPPED)
+    assert skipped.startswith("data[0]: registration ")
+    assert skipped.endswith(
+        ": the id of its service_version is 150 characters long; at most 100 are stored"
+    )
+    assert report.count("connections", Outcome.CREATED) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("deep.json", "[" * 100_000 + "]" * 100_000),
+        ("past-the-limit.json", "[" * 200 + "]" * 200),
+        ("deep.yaml", "data: " + "[" * 5_000 + "]" * 5_000),
+    ],
+    ids=["json-past-the-recursion-limit", "json-past-the-depth-limit", "yaml"],
+)
+def test_a_deeply_nested_file_is_refused_as_too_deeply_nested(
+    tmp_path: Path, name: str, content: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+
+    with pytest.raises(ImportFileError, match="file too deeply nested"):
+        read_export(path)
+
+
+def test_a_yaml_file_that_holds_itself_is_refused_as_too_deeply_nested(tmp_path: Path) -> None:
+    path = tmp_path / "loop.yaml"
+    path.write_text("data: &items [*items]\n")
+
+    with pytest.raises(ImportFileError, match="file too deeply nested"):
+        read_export(path)
+
+
+def test_a_file_with_nothing_konnect_in_it_is_refused_as_not_a_konnect_export(
+    samples: Path,
+) -> None:
+    with pytest.raises(ImportFileError, match="not a Konnect export"):
+        read_export(samples / "kong-3.0-declarative-assembled.yaml")
+
+
 @pytest.mark.usefixtures("db")
 async def test_a_skipped_item_leaves_nothing_it_had_written(samples: Path, tmp_path: Path) -> None:
     document = json.loads((samples / REGISTRATIONS_V1).read_text())
@@ -537,4 +633,32 @@ def test_import_command_refuses_an_unreadable_file_before_writing(tmp_path: Path
 
     assert result.returncode == 2
     assert "not valid JSON" in result.stderr
+    assert not (tmp_path / "cli.sqlite3").exists()
+
+
+def run_import(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DEVPORTAL_DATABASE_URL": f"sqlite://{tmp_path / 'cli.sqlite3'}"}
+    return subprocess.run(
+        [sys.executable, "-m", "app", "import", *args], env=env, capture_output=True, text=True
+    )
+
+
+def test_import_command_refuses_a_deeply_nested_file_with_exit_2(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+
+    result = run_import(tmp_path, "konnect", str(deep))
+
+    assert result.returncode == 2
+    assert f"error: {deep}: file too deeply nested" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_import_konnect_refuses_a_kong_yaml_with_exit_2(samples: Path, tmp_path: Path) -> None:
+    kong = samples / "kong-3.0-declarative-assembled.yaml"
+
+    result = run_import(tmp_path, "konnect", str(kong))
+
+    assert result.returncode == 2
+    assert f"error: {kong}: not a Konnect export" in result.stderr
     assert not (tmp_path / "cli.sqlite3").exists()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.models import ServiceVersion, TrafficHourly
+from app.models import ServiceVersion, TrafficHourly, UnattributedTraffic
 from app.settings import Settings
 from tests.factories import Factory
 
@@ -121,3 +121,57 @@ async def test_cli_reads_a_pretty_printed_http_log_body_as_one_entry(
 
     assert code == 0, err
     assert_report(out, {"lines": "1", "entries": "1", "attributed": "1", "malformed": "0"})
+
+
+def truncated_gzip(samples: Path, path: Path) -> int:
+    """A gzip file of 6,000 log lines cut in half, as a copy still being written is; returns
+    how many lines the whole file held."""
+    content = (samples / "kong-file-log-mixed.ndjson").read_bytes() * 2_000
+    compressed = gzip.compress(content)
+    path.write_bytes(compressed[: len(compressed) // 2])
+    return content.count(b"\n")
+
+
+async def stored_requests() -> int:
+    rows = await TrafficHourly.all().values_list("requests", flat=True)
+    rows += await UnattributedTraffic.all().values_list("requests", flat=True)
+    return sum(rows)  # type: ignore[arg-type]
+
+
+async def test_cli_counts_what_a_truncated_gzip_file_held_and_exits_non_zero(
+    db: Settings, portal: None, samples: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "kong.log.gz"
+    whole = truncated_gzip(samples, path)
+
+    code, out, err = run_cli(db, str(path))
+
+    assert code == 1
+    assert "Traceback" not in err
+    assert f"error: {path}: truncated" in err
+    assert f"{path}: truncated" in out
+    entries = int(report_of(out)["entries"].replace(",", ""))
+    assert 0 < entries < whole
+    assert await stored_requests() == entries
+
+
+async def test_cli_reads_the_files_after_a_truncated_one(
+    db: Settings, portal: None, samples: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "kong.log.gz"
+    truncated_gzip(samples, path)
+    _, alone, _ = run_cli(db, str(path))
+    read_alone = int(report_of(alone)["entries"].replace(",", ""))
+
+    code, out, err = run_cli(db, str(path), str(samples / "kong-file-log-mixed.ndjson"))
+
+    assert code == 1, err
+    assert int(report_of(out)["entries"].replace(",", "")) == read_alone + 3
+
+
+async def test_cli_names_a_directory_argument_as_a_directory(db: Settings, tmp_path: Path) -> None:
+    code, out, err = run_cli(db, str(tmp_path))
+
+    assert code == 2
+    assert err.strip().endswith(f"error: {tmp_path}: is a directory")
+    assert out == ""

@@ -16,6 +16,7 @@ import pytest
 from app.domain import traffic_store
 from app.domain.traffic_math import bucket_index
 from app.domain.traffic_store import COUNTER_COLUMNS
+from app.ingest import files
 from app.ingest.attribution import AttributionIndex
 from app.ingest.files import ingest_files
 from app.ingest.kong import LogEntry, parse_entry, parse_lines
@@ -330,6 +331,85 @@ async def test_index_of_a_batch_keys_classifies_like_the_whole_index(factory: Fa
     targeted = await AttributionIndex.load(entries)
 
     assert [targeted.classify(e) for e in entries] == [whole.classify(e) for e in entries]
+
+
+# --- Keys that no column can hold: they match nothing, the batch goes on --------------------
+
+
+@pytest.mark.parametrize(
+    ("consumer", "service", "reason"),
+    [
+        ({"consumer": {"custom_id": "c" * 101}}, ORDERS, "unknown_consumer"),
+        ({"authenticated_entity": {"id": "app\x00a"}}, ORDERS, "unknown_consumer"),
+        (APP_A, {"name": "s" * 201}, "unknown_service"),
+        (APP_A, {"id": "i" * 101}, "unknown_service"),
+        (APP_A, {"id": "gw\x00orders-id"}, "unknown_service"),
+    ],
+    ids=[
+        "consumer-over-100",
+        "consumer-nul",
+        "service-name-over-200",
+        "service-id-over-100",
+        "service-id-nul",
+    ],
+)
+async def test_key_no_column_can_hold_matches_nothing_and_the_rest_of_the_batch_counts(
+    portal: tuple[Application, ServiceVersion],
+    consumer: dict[str, Any],
+    service: dict[str, str],
+    reason: str,
+) -> None:
+    report = await traffic([entry_with(APP_A, ORDERS), entry_with(consumer, service)])
+
+    assert report.attributed == 1
+    assert dict(report.unattributed) == {reason: 1}
+    assert sum(row["requests"] for row in await hourly_rows()) == 1
+
+
+async def test_service_id_too_long_for_its_column_still_matches_by_name(
+    portal: tuple[Application, ServiceVersion],
+) -> None:
+    _, version = portal
+
+    report = await traffic([entry_with(APP_A, {"id": "i" * 150, "name": "orders"})])
+
+    assert report.attributed == 1
+    assert [r["service_version_id"] for r in await hourly_rows()] == [version.id]
+
+
+async def test_unattributed_keys_are_stored_without_nul_and_cut_to_their_column(
+    portal: tuple[Application, ServiceVersion],
+) -> None:
+    consumer = "a\x00" + "b" * 300
+
+    await traffic([entry_with({"consumer": {"custom_id": consumer}}, {"name": "billing\x00"})])
+
+    rows = await UnattributedTraffic.all().values("reason", "consumer", "service")
+    assert rows == [
+        {
+            "reason": "unknown_consumer",
+            "consumer": ("a\ufffd" + "b" * 300)[:200],
+            "service": "billing\ufffd",
+        }
+    ]
+
+
+async def test_file_with_a_nul_consumer_after_the_first_batch_is_counted_to_the_end(
+    portal: tuple[Application, ServiceVersion],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(files, "BATCH_ENTRIES", 2)  # the NUL entry opens the second batch
+    good = orjson.dumps(entry_with(APP_A, ORDERS))
+    nul = orjson.dumps(entry_with({"consumer": {"custom_id": "app\x00a"}}, ORDERS))
+    path = tmp_path / "kong.log"
+    path.write_bytes(b"\n".join([good, good, nul, good, good]) + b"\n")
+
+    report = await ingest_files([str(path)], progress=False)
+
+    assert (report.entries, report.attributed) == (5, 4)
+    assert dict(report.unattributed) == {"unknown_consumer": 1}
+    assert sum(row["requests"] for row in await hourly_rows()) == 4
 
 
 # --- Rollups: batching, order and concurrency do not matter --------------------------------

@@ -18,7 +18,7 @@ import pytest
 from app.models import ServiceVersion, TrafficHourly, UnattributedTraffic
 from app.settings import Settings
 from tests.conftest import BACKENDS
-from tests.factories import Factory
+from tests.factories import Factory, kong_entry
 from tests.live_server import live_server
 
 pytestmark = pytest.mark.server
@@ -123,6 +123,29 @@ async def test_batch_array_is_ingested_and_attributed(
         "service_version_id", "requests"
     )
     assert rows == [{"service_version_id": version.id, "requests": 1}]
+
+
+async def test_keys_no_column_can_hold_leave_their_entries_unattributed_and_answer_200(
+    http: httpx.AsyncClient, factory: Factory
+) -> None:
+    token = await factory.token("ingest")
+    await factory.application(reference_id="http-long-keys-app")
+    await factory.version(gateway_service_name="http-long-keys-service")
+    app, service, ms = "http-long-keys-app", "http-long-keys-service", 1_726_704_000_000
+    batch = [
+        kong_entry(ms, consumer=app, service=service),
+        kong_entry(ms, consumer="c" * 101, service=service),
+        kong_entry(ms, consumer="nul\x00consumer", service=service),
+        kong_entry(ms, consumer=app, service="s" * 201),
+        kong_entry(ms, consumer=app, service="nul\x00service"),
+    ]
+
+    response = await post(http, orjson.dumps(batch), token)
+
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert (report["entries"], report["attributed"]) == (5, 1)
+    assert report["unattributed"] == {"unknown_consumer": 2, "unknown_service": 2}
 
 
 async def test_bad_item_of_a_batch_is_reported_and_the_rest_counted(

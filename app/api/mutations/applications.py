@@ -22,7 +22,10 @@ class CreateApplicationInput:
     )
     description: str | None = strawberry.field(default=None, description="What it is for.")
     reference_id: str | None = strawberry.field(
-        default=None, description="Its reference (gateway consumer custom_id); made up if left out."
+        default=None,
+        description="Its reference (the gateway consumer's custom_id), by which traffic is "
+        "attributed: admins only (FORBIDDEN for developers), made up (a UUID) if left out. "
+        "It must not start with `dpc_` or equal a credential's client id.",
     )
 
 

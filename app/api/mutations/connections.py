@@ -13,7 +13,7 @@ from app.api.mutations.payloads import DeletePayload, attempt
 from app.api.types.connection import ServiceConnection
 from app.api.types.enums import AccessStatusType, ReasonCodeType
 from app.domain import connections
-from app.domain.errors import AlreadyConnected, DomainError
+from app.domain.errors import AlreadyConnected, DomainError, ErrorCode
 from app.domain.lifecycle import Action
 from app.domain.scope import visible_connection
 from app.domain.viewer import Viewer
@@ -52,7 +52,8 @@ class BulkChangeConnectionsInput:
 @strawberry.type(description="Result of a change to one connection.")
 class ServiceConnectionPayload:
     service_connection: ServiceConnection | None = strawberry.field(
-        description="The connection as it now is (for ALREADY_CONNECTED: the existing one)."
+        description="The connection as it now is: also for ALREADY_CONNECTED (the existing "
+        "one), CONFLICT and INVALID_TRANSITION, when the viewer may see it."
     )
     changed: bool = strawberry.field(
         description="Whether anything changed; false for a no-op such as approving an "
@@ -107,6 +108,33 @@ async def _change(
         )
 
     return await attempt(info.context, call)
+
+
+# Refusals that leave the connection in place: the payload shows it as it now is (when the
+# viewer may see it), as ALREADY_CONNECTED does, so that a client need not query again.
+_SHOWS_CONNECTION = frozenset({ErrorCode.CONFLICT, ErrorCode.INVALID_TRANSITION})
+
+
+async def _connection_as_is(
+    viewer: Viewer, code: ErrorCode, raw_id: str
+) -> ServiceConnection | None:
+    if code not in _SHOWS_CONNECTION:
+        return None
+    return await _existing_connection(viewer, decode_id(raw_id, "ServiceConnection", "id"))
+
+
+async def _single(
+    info: Info[Context, None], action: Action, data: ChangeConnectionInput
+) -> ServiceConnectionPayload:
+    result = await _change(info, action, data)
+    if isinstance(result, UserError):
+        viewer = info.context.require_viewer()
+        return ServiceConnectionPayload(
+            service_connection=await _connection_as_is(viewer, result.code, data.id),
+            changed=False,
+            errors=[result],
+        )
+    return _payload(result)
 
 
 async def _bulk(
@@ -215,19 +243,19 @@ class ConnectionMutations:
     async def approve_connection(
         self, info: Info[Context, None], input: ChangeConnectionInput
     ) -> ServiceConnectionPayload:
-        return _payload(await _change(info, Action.APPROVE, input))
+        return await _single(info, Action.APPROVE, input)
 
     @strawberry.mutation(description="Reject a PENDING connection (admin).")
     async def reject_connection(
         self, info: Info[Context, None], input: ChangeConnectionInput
     ) -> ServiceConnectionPayload:
-        return _payload(await _change(info, Action.REJECT, input))
+        return await _single(info, Action.REJECT, input)
 
     @strawberry.mutation(description="Revoke an APPROVED connection (admin).")
     async def revoke_connection(
         self, info: Info[Context, None], input: ChangeConnectionInput
     ) -> ServiceConnectionPayload:
-        return _payload(await _change(info, Action.REVOKE, input))
+        return await _single(info, Action.REVOKE, input)
 
     @strawberry.mutation(
         description="Delete a connection in any status (admin, or the application's "

@@ -154,7 +154,12 @@ class ServiceConnection(Node):
         viewer = info.context.require_viewer()
         application = await info.context.loaders.application.load(self.application_db_id)
         assert application is not None
-        return lifecycle.available_actions(self.status, viewer, application.developer_id)
+        # APPROVE needs an approved developer: the menu must not offer what would be refused.
+        owner = await info.context.loaders.developer.load(application.developer_id)
+        assert owner is not None  # an application never outlives its developer
+        return lifecycle.available_actions(
+            self.status, viewer, application.developer_id, owner.status
+        )
 
     @strawberry.field(description="Every change of this connection, newest first.")
     async def history(self, info: Info[Context, None]) -> list[ConnectionEvent]:

@@ -73,10 +73,17 @@ class TrafficSummary:
     group: strawberry.Private[GroupBy]
     key: strawberry.Private[tuple[int, ...]]
     window: strawberry.Private[Window]
+    developer_id: strawberry.Private[int | None] = None  # see `owner_scope`
 
     @classmethod
     def of(
-        cls, group: GroupBy, key: tuple[int, ...], window: Window, totals: TrafficTotals
+        cls,
+        group: GroupBy,
+        key: tuple[int, ...],
+        window: Window,
+        totals: TrafficTotals,
+        *,
+        developer_id: int | None = None,
     ) -> TrafficSummary:
         return cls(
             from_=window.start,
@@ -99,6 +106,7 @@ class TrafficSummary:
             group=group,
             key=key,
             window=window,
+            developer_id=developer_id,
         )
 
     @strawberry.field(description="Points by hour or by day (in an IANA time zone), oldest first.")
@@ -107,7 +115,14 @@ class TrafficSummary:
         granularity: traffic.Granularity = traffic.Granularity.DAY,
         time_zone: str = "UTC",
     ) -> list[TrafficPoint]:
-        points = await traffic.series(self.group, self.key, self.window, granularity, time_zone)
+        points = await traffic.series(
+            self.group,
+            self.key,
+            self.window,
+            granularity,
+            time_zone,
+            developer_id=self.developer_id,
+        )
         return [_point(p) for p in points]
 
 
@@ -121,8 +136,19 @@ async def load_summary(
 ) -> TrafficSummary:
     """Batched: every object of one kind and window on the page shares one statement."""
     bounds = traffic.window_for(window, start, end, now=info.context.loaders.now)
-    totals = await info.context.loaders.traffic(group, bounds).load(key)
-    return TrafficSummary.of(group, key, bounds, totals)
+    owner = owner_scope(info.context, group)
+    totals = await info.context.loaders.traffic(group, bounds, owner).load(key)
+    return TrafficSummary.of(group, key, bounds, totals, developer_id=owner)
+
+
+def owner_scope(ctx: Context, group: GroupBy) -> int | None:
+    """The authorization point of traffic: applications and connections are only reached
+    when visible, but service versions are the public catalogue, and their traffic is other
+    developers' requests. A developer sees a version's traffic from their own applications."""
+    if group is not GroupBy.SERVICE_VERSION:
+        return None
+    viewer = ctx.require_viewer()
+    return None if viewer.reads_everything else (viewer.developer_id or -1)
 
 
 @strawberry.type(

@@ -10,7 +10,7 @@ reported on every run, because the source still has the clash.
 from __future__ import annotations
 
 from app.domain.validation import MAX_NAME_LENGTH, clean_description, clean_name
-from app.ingest.imports import ItemLog, Outcome, SkipItem
+from app.ingest.imports import ItemLog, Outcome, SkipItem, fits, source_id
 from app.ingest.upsert.rows import Stamp, create_row, update_row
 from app.models import Application, Developer
 
@@ -116,6 +116,7 @@ async def _refuse_taken_reference(reference: str) -> None:
 
 
 async def _find(external_id: str, reference: str | None) -> Application | None:
+    source_id(external_id, "the application's id")
     application = await Application.get_or_none(external_id=external_id)
     if application is None and reference is not None:
         # Made by hand or by an earlier format with this reference id: adopt it.
@@ -125,8 +126,11 @@ async def _find(external_id: str, reference: str | None) -> Application | None:
 
 def _clean_reference(reference: str) -> str:
     cleaned = reference.strip()
-    if not cleaned or len(cleaned) > 100:
-        raise SkipItem(f"reference id {reference!r} is empty or over 100 characters")
+    if not cleaned or not fits(cleaned):
+        shown = cleaned if len(cleaned) <= 60 else f"{cleaned[:59]}…"
+        raise SkipItem(
+            f"reference id {shown!r} is empty, over 100 characters or holds a NUL character"
+        )
     return cleaned
 
 

@@ -14,7 +14,7 @@ name is reported).
 from __future__ import annotations
 
 from app.domain.validation import clean_description, clean_name
-from app.ingest.imports import ItemLog, Outcome, SkipItem
+from app.ingest.imports import ItemLog, Outcome, SkipItem, source_id
 from app.models import Service, ServiceVersion
 
 SERVICES = "services"
@@ -31,6 +31,7 @@ async def service_for(
     authoritative: bool,
 ) -> Service:
     name = clean_name(name)
+    source_id(external_id, "the service's id")
     service = None
     if external_id:
         service = await Service.get_or_none(external_id=external_id)
@@ -128,7 +129,12 @@ async def find_version(
     service_id: int | None = None,
     label: str | None = None,
 ) -> ServiceVersion | None:
-    """The version with this source id, else this gateway service, else this label."""
+    """The version with this source id, else this gateway service, else this label.
+
+    Every id is checked first (`SkipItem`): the version is created with them if not found."""
+    source_id(external_id, "the version's id")
+    source_id(gateway_service_id, "the gateway service id")
+    source_id(gateway_service_name, "the gateway service name", 200)
     # Kong ids are unique per gateway and names per workspace: either finds the one version
     # that a gateway service implements, wherever an admin has since moved or relabelled it.
     keys: list[dict[str, object]] = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 from app.domain.history import record_developer_event
 from app.domain.lifecycle import Action
 from app.domain.validation import clean_email, clean_name
-from app.ingest.imports import ItemLog, Outcome, SkipItem
+from app.ingest.imports import ItemLog, Outcome, SkipItem, source_id
 from app.ingest.upsert.rows import ACTION_TO, IMPORTER, Stamp, create_row, update_row
 from app.models import AccessStatus, Developer
 
@@ -29,6 +29,7 @@ async def upsert_developer(
 ) -> Developer:
     """The developer as the source describes them: created, or updated to match."""
     name, email = clean_name(name), clean_email(email)
+    source_id(external_id, "the developer's id")
     developer = await Developer.get_or_none(external_id=external_id)
     if developer is None:
         return await _create(log, external_id, name, email, status, stamp, origin)
@@ -73,6 +74,7 @@ async def developer_from_reference(
     origin: str,
 ) -> Developer:
     """The developer an item names: found, or created from the reference if it has an email."""
+    source_id(external_id, "the developer's id")
     developer = await Developer.get_or_none(external_id=external_id)
     if developer is not None:
         if name and clean_name(name) != developer.name:
