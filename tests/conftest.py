@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -178,6 +178,24 @@ class GraphQLClient:
 
     def as_token(self, token: str | None) -> GraphQLClient:
         return GraphQLClient(self.http, token)
+
+
+@pytest.fixture
+async def app_with(db: Settings) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
+    """In-process clients of the app built with other settings on the test's database."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(**changes: Any) -> httpx.AsyncClient:
+        settings = Settings(**{**db.__dict__, **changes})
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=create_app(settings)), base_url="http://test"
+        )
+        clients.append(http)
+        return http
+
+    yield make
+    for http in clients:
+        await http.aclose()
 
 
 @pytest.fixture

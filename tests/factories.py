@@ -6,6 +6,7 @@ import itertools
 
 from app import global_ids
 from app.domain import applications, catalog, connections, developers
+from app.domain.clock import utcnow
 from app.domain.lifecycle import Action
 from app.domain.tokens import create_token
 from app.domain.viewer import SYSTEM
@@ -84,6 +85,31 @@ class Factory:
         for action in _PATHS[status]:
             await connections.change_connection(SYSTEM, action, change.connection.id)
         return await ServiceConnection.get(id=change.connection.id)
+
+    async def portal(
+        self, applications: int, *, developers: int, versions: int, connections_each: int
+    ) -> None:
+        """`applications` applications over a few developers, each with connections in mixed
+        statuses, inserted in bulk: for tests about reading pages, not about how the
+        connections got their status."""
+        owners = [await self.developer() for _ in range(developers)]
+        targets = [await self.version(await self.service(), "v1") for _ in range(versions)]
+        statuses = list(AccessStatus)
+        now = utcnow()
+        rows = []
+        for i in range(applications):
+            application = await self.application(owners[i % len(owners)])
+            rows += [
+                ServiceConnection(
+                    application_id=application.id,
+                    service_version_id=targets[(i + j) % len(targets)].id,
+                    status=statuses[(i + j) % len(statuses)],
+                    updated_at=now,
+                    status_changed_at=now,
+                )
+                for j in range(connections_each)
+            ]
+        await ServiceConnection.bulk_create(rows)
 
     async def token(self, role: str, developer: Developer | None = None) -> str:
         _, text = await create_token(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -27,24 +26,6 @@ def only_error(body: dict[str, Any]) -> dict[str, Any]:
     assert len(body.get("errors") or []) == 1, body
     error: dict[str, Any] = body["errors"][0]
     return error
-
-
-@pytest.fixture
-async def app_with(db: Settings) -> AsyncIterator[Any]:
-    """An in-process client of the app built with other settings on the test's database."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make(**changes: Any) -> httpx.AsyncClient:
-        settings = Settings(**{**db.__dict__, **changes})
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(settings)), base_url="http://test"
-        )
-        clients.append(http)
-        return http
-
-    yield make
-    for http in clients:
-        await http.aclose()
 
 
 # --- Depth: the root field is at depth 0, as graphql-depth-limit counts -----------------------

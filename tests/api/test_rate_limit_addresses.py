@@ -5,35 +5,13 @@ unlimited token lookups or load. It holds a configurable multiple of a token's r
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import Callable
 
 import httpx
-import pytest
 
-from app.settings import Settings
-from app.web import create_app
 from tests.factories import Factory
 
 QUERY = {"query": "{ viewer { role } }"}
-
-
-@pytest.fixture
-async def app_with(db: Settings) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    """An in-process client of the app built with other settings on the test's database."""
-    clients: list[httpx.AsyncClient] = []
-
-    def make(**changes: Any) -> httpx.AsyncClient:
-        settings = Settings(**{**db.__dict__, **changes})
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=create_app(settings)), base_url="http://test"
-        )
-        clients.append(http)
-        return http
-
-    yield make
-    for http in clients:
-        await http.aclose()
 
 
 async def status(http: httpx.AsyncClient, token: str) -> int:

@@ -17,9 +17,8 @@ from starlette.requests import Request
 
 from app.api.context import Context
 from app.api.schema import build_schema
-from app.domain.clock import utcnow
 from app.domain.viewer import Viewer
-from app.models import AccessStatus, Role, ServiceConnection
+from app.models import Role
 from app.settings import Settings
 from tests.factories import Factory
 
@@ -70,30 +69,6 @@ def counting_statements() -> Iterator[_StatementLog]:
         logger.setLevel(level)
 
 
-async def _portal(factory: Factory, applications: int) -> None:
-    """`applications` applications over a few developers, each with three connections in
-    mixed statuses (inserted in bulk: how they got there is not this test's subject)."""
-    developers = [await factory.developer() for _ in range(3)]
-    services = [await factory.service() for _ in range(2)]
-    versions = [await factory.version(service, label) for service in services for label in "ab"]
-    statuses = list(AccessStatus)
-    now = utcnow()
-    rows = []
-    for i in range(applications):
-        application = await factory.application(developers[i % len(developers)])
-        rows += [
-            ServiceConnection(
-                application_id=application.id,
-                service_version_id=versions[(i + j) % len(versions)].id,
-                status=statuses[(i + j) % len(statuses)],
-                updated_at=now,
-                status_changed_at=now,
-            )
-            for j in range(3)
-        ]
-    await ServiceConnection.bulk_create(rows)
-
-
 async def _run_page(settings: Settings, first: int) -> tuple[dict[str, Any], list[str]]:
     schema = build_schema(settings)
     request = Request({"type": "http", "method": "POST", "headers": [], "path": "/graphql"})
@@ -109,7 +84,7 @@ async def _run_page(settings: Settings, first: int) -> tuple[dict[str, Any], lis
 async def test_applications_page_costs_a_fixed_number_of_statements(
     factory: Factory, db: Settings, applications: int
 ) -> None:
-    await _portal(factory, applications)
+    await factory.portal(applications, developers=3, versions=4, connections_each=3)
 
     data, statements = await _run_page(db, first=applications)
 
@@ -128,7 +103,7 @@ async def test_applications_page_costs_a_fixed_number_of_statements(
 async def test_statement_count_is_the_same_for_5_and_for_50_applications(
     factory: Factory, db: Settings
 ) -> None:
-    await _portal(factory, 50)
+    await factory.portal(50, developers=3, versions=4, connections_each=3)
 
     _, five = await _run_page(db, first=5)
     _, fifty = await _run_page(db, first=50)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.domain.clock import utcnow
-from app.models import AccessStatus, ServiceConnection
 from app.settings import Settings
 from tests.factories import Factory
 from tests.live_server import live_server
@@ -32,32 +30,10 @@ PAGE = """
 """
 
 
-async def _portal(factory: Factory, applications: int) -> None:
-    """`applications` applications over a few developers, two connections each."""
-    developers = [await factory.developer() for _ in range(4)]
-    versions = [await factory.version(await factory.service(), "v1") for _ in range(3)]
-    statuses = list(AccessStatus)
-    now = utcnow()
-    rows = []
-    for i in range(applications):
-        application = await factory.application(developers[i % len(developers)])
-        rows += [
-            ServiceConnection(
-                application_id=application.id,
-                service_version_id=versions[(i + j) % len(versions)].id,
-                status=statuses[(i + j) % len(statuses)],
-                updated_at=now,
-                status_changed_at=now,
-            )
-            for j in range(2)
-        ]
-    await ServiceConnection.bulk_create(rows)
-
-
 async def test_real_server_serves_the_applications_page_graphiql_and_readiness(
     db: Settings, factory: Factory
 ) -> None:
-    await _portal(factory, 55)
+    await factory.portal(55, developers=4, versions=3, connections_each=2)
     token = await factory.token("admin")
 
     with live_server(db) as base:
