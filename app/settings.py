@@ -58,6 +58,14 @@ class Settings:
     rate_limit_per_minute: int = 1200
     rate_limit_burst: int = 200
     rate_limit_address_multiple: int = 10  # each client address: 10 tokens' worth; 0 = off
+    # Requests without a token read as a read-only viewer: for public dashboards behind a
+    # trusted network, and for benchmarks whose load generators send no headers.
+    anonymous_read: bool = False
+    # Whole responses of read queries, kept until any write (app/api/response_cache.py).
+    response_cache: bool = False
+    response_cache_entries: int = 2_000
+    response_cache_bytes: int = 64_000_000
+    response_cache_seconds: int = 60
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -82,6 +90,11 @@ class Settings:
             rate_limit_per_minute=_int("DEVPORTAL_RATE_LIMIT_PER_MINUTE", 1200),
             rate_limit_burst=_int("DEVPORTAL_RATE_LIMIT_BURST", 200),
             rate_limit_address_multiple=_int("DEVPORTAL_RATE_LIMIT_ADDRESS_MULTIPLE", 10),
+            anonymous_read=_bool("DEVPORTAL_ANONYMOUS_READ", False),
+            response_cache=_bool("DEVPORTAL_RESPONSE_CACHE", False),
+            response_cache_entries=_int("DEVPORTAL_RESPONSE_CACHE_ENTRIES", 2_000),
+            response_cache_bytes=_int("DEVPORTAL_RESPONSE_CACHE_BYTES", 64_000_000),
+            response_cache_seconds=_int("DEVPORTAL_RESPONSE_CACHE_SECONDS", 60),
         )
 
     @property

@@ -78,6 +78,7 @@ class ApplicationOrderField(Enum):
     CREATED_AT = ApplicationOrder.CREATED.value
     UPDATED_AT = ApplicationOrder.UPDATED.value
     DEVELOPER_NAME = ApplicationOrder.DEVELOPER.value
+    ID = ApplicationOrder.ID.value
 
 
 @strawberry.input(description="Sort order of the Applications list.")

@@ -22,7 +22,7 @@ from app.api.types.application import Application
 from app.api.types.connection import ServiceConnection
 from app.api.types.developer import Developer
 from app.api.types.enums import SortDirection
-from app.api.types.node import Connection, Node, make_connection
+from app.api.types.node import Connection, Node, Offset, make_connection
 from app.api.types.portal import PortalSettings, ViewerInfo
 from app.api.types.service import Service, ServiceVersion
 from app.api.types.traffic import UnattributedTraffic
@@ -32,9 +32,13 @@ from app.domain.settings_store import portal_settings
 
 
 def _page(
-    first: int | None, after: str | None, last: int | None, before: str | None
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    offset: int | None = None,
 ) -> PageRequest:
-    return PageRequest(first=first, after=after, last=last, before=before)
+    return PageRequest(first=first, after=after, last=last, before=before, offset=offset)
 
 
 @strawberry.type(description="Reads. Every field needs a bearer token; see README.")
@@ -65,6 +69,7 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        offset: Offset = None,
         search: str | None = None,
         search_developers: bool = False,
         filter: ApplicationFilterInput | None = None,
@@ -74,7 +79,7 @@ class Query:
         order = order_by or ApplicationOrderInput(field=ApplicationOrderField.NAME)
         page = await listing.list_applications(
             ctx.require_viewer(),
-            _page(first, after, last, before),
+            _page(first, after, last, before, offset),
             max_page_size=ctx.settings.max_page_size,
             search=search,
             search_developers=search_developers,
@@ -110,6 +115,7 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        offset: Offset = None,
         filter: ServiceConnectionFilterInput | None = None,
         order_by: ServiceConnectionOrderInput | None = None,
     ) -> Connection[ServiceConnection]:
@@ -117,7 +123,7 @@ class Query:
         field = order_by.field.value if order_by is not None else "created"
         page = await listing.list_connections(
             ctx.require_viewer(),
-            _page(first, after, last, before),
+            _page(first, after, last, before, offset),
             max_page_size=ctx.settings.max_page_size,
             flt=filter.to_domain() if filter is not None else None,
             order=listing.ConnectionOrder(field),
@@ -147,13 +153,14 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        offset: Offset = None,
         search: str | None = None,
         filter: DeveloperFilterInput | None = None,
     ) -> Connection[Developer]:
         ctx = info.context
         page = await listing.list_developers(
             ctx.require_viewer(),
-            _page(first, after, last, before),
+            _page(first, after, last, before, offset),
             max_page_size=ctx.settings.max_page_size,
             search=search,
             flt=filter.to_domain() if filter is not None else None,
@@ -184,12 +191,13 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        offset: Offset = None,
         search: str | None = None,
     ) -> Connection[Service]:
         ctx = info.context
         ctx.require_viewer()
         page = await listing.list_services(
-            _page(first, after, last, before),
+            _page(first, after, last, before, offset),
             max_page_size=ctx.settings.max_page_size,
             search=search,
         )

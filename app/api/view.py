@@ -23,6 +23,7 @@ from app.api.context import Context
 from app.api.ws import TransportWSHandler
 from app.domain.errors import Unauthenticated
 from app.domain.tokens import authenticate
+from app.domain.viewer import ANONYMOUS
 from app.settings import Settings
 
 
@@ -152,6 +153,8 @@ class GraphQLView(GraphQL[Context, None]):
                     context.viewer = await authenticate(token)
                 except Unauthenticated as error:
                     context.auth_error = error.message
+            elif self.settings.anonymous_read:
+                context.viewer = ANONYMOUS
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

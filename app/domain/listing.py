@@ -28,6 +28,7 @@ class ApplicationOrder(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     DEVELOPER = "developer"
+    ID = "id"
 
 
 _APPLICATION_KEYS: dict[ApplicationOrder, tuple[str, Callable[[Any], Any], type]] = {
@@ -39,6 +40,7 @@ _APPLICATION_KEYS: dict[ApplicationOrder, tuple[str, Callable[[Any], Any], type]
         lambda a: a.developer.name_folded,
         str,
     ),
+    ApplicationOrder.ID: ("id", lambda a: a.id, int),
 }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -30,12 +30,19 @@ MAX_ROW_ID = 2**31 - 1  # ids of the paged tables are 32-bit integers
 _MAX_CURSOR_LENGTH = 1_000
 
 
+MAX_OFFSET = 1_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
+    """Relay arguments, plus `offset`: rows to skip after `after` (or from the start), for
+    clients that jump to a page number."""
+
     first: int | None = None
     after: str | None = None
     last: int | None = None
     before: str | None = None
+    offset: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +144,37 @@ def _after(key: SortKey, value: Any, row_id: int, *, forward: bool) -> Q:
     """Rows strictly after (value, id) in the walking direction."""
     greater = forward != key.descending
     op = "gt" if greater else "lt"
+    if key.field == "id":
+        return Q(**{f"id__{op}": row_id})
     return Q(**{f"{key.field}__{op}": value}) | Q(**{key.field: value, f"id__{op}": row_id})
+
+
+def _offset(request: PageRequest) -> int:
+    if request.offset is None or request.offset == 0:
+        return 0
+    if request.last is not None or request.before is not None:
+        raise ValidationFailed(
+            "`offset` pages forwards: give it with `first` (and maybe `after`), not with "
+            "`last` or `before`.",
+            field="offset",
+        )
+    if not 0 <= request.offset <= MAX_OFFSET:
+        raise ValidationFailed(
+            f"`offset` must be 0 to {MAX_OFFSET:,} (got {request.offset}).", field="offset"
+        )
+    return request.offset
 
 
 async def paginate(
     query: QuerySet[M], key: SortKey, request: PageRequest, *, max_size: int
 ) -> Page[M]:
-    """One statement for the rows (limit + 1 to learn whether more follow); counting is lazy."""
+    """One statement for the rows (limit + 1 to learn whether more follow); counting is lazy.
+
+    With `offset`, the skipped rows are only counted off an index: the page's ids are chosen
+    in a subquery that reads the sort key alone, so joined rows (developers) are fetched for
+    the page and never for what it skips."""
     size, backwards = page_size(request, max_size)
+    skip = _offset(request)
     base = query
     if request.after is not None:
         value, row_id = decode_cursor(request.after, key, "after")
@@ -154,7 +184,11 @@ async def paginate(
         query = query.filter(_after(key, value, row_id, forward=False))
     descending = key.descending != backwards
     prefix = "-" if descending else ""
-    rows = list(await query.order_by(f"{prefix}{key.field}", f"{prefix}id").limit(size + 1))
+    order = [f"{prefix}id"] if key.field == "id" else [f"{prefix}{key.field}", f"{prefix}id"]
+    if skip:
+        ids = query.order_by(*order).offset(skip).limit(size + 1).values("id")
+        query = base.filter(id__in=Subquery(ids))
+    rows = list(await query.order_by(*order).limit(size + 1))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -167,7 +201,7 @@ async def paginate(
         items=rows,
         cursors=[encode_cursor(key, row) for row in rows],
         has_next_page=more if not backwards else request.before is not None,
-        has_previous_page=more if backwards else request.after is not None,
+        has_previous_page=more if backwards else (request.after is not None or skip > 0),
         count=count,
     )
 
@@ -182,10 +216,12 @@ def paginate_loaded(
     database's collation does; only a row deleted since is placed by comparing (value, id).
     """
     size, backwards = page_size(request, max_size)
+    skip = _offset(request)
     start, stop = 0, len(rows)
     if request.after is not None:
         index, found = _locate(rows, key, decode_cursor(request.after, key, "after"))
         start = index + 1 if found else index
+    start = min(start + skip, len(rows))
     if request.before is not None:
         stop, _ = _locate(rows, key, decode_cursor(request.before, key, "before"))
     window = list(rows[start:stop])

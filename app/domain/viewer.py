@@ -56,3 +56,6 @@ class Viewer:
 
 SYSTEM = Viewer(role=Role.ADMIN)
 """The viewer of the command line and the demo loader: acts as an admin, recorded as such."""
+
+ANONYMOUS = Viewer(role=Role.VIEWER)
+"""A request without a token where the settings allow anonymous reads: reads, never writes."""

@@ -19,11 +19,12 @@ from tests.conftest import GraphQLClient
 from tests.factories import Factory, gid
 
 LIST = """
-query($first: Int, $after: String, $last: Int, $before: String, $search: String,
-      $searchDevelopers: Boolean! = false, $filter: ApplicationFilterInput,
+query($first: Int, $after: String, $last: Int, $before: String, $offset: Int,
+      $search: String, $searchDevelopers: Boolean! = false, $filter: ApplicationFilterInput,
       $orderBy: ApplicationOrderInput) {
-  applications(first: $first, after: $after, last: $last, before: $before, search: $search,
-               searchDevelopers: $searchDevelopers, filter: $filter, orderBy: $orderBy) {
+  applications(first: $first, after: $after, last: $last, before: $before, offset: $offset,
+               search: $search, searchDevelopers: $searchDevelopers, filter: $filter,
+               orderBy: $orderBy) {
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
     edges { cursor node { id name developer { id name } } }
@@ -365,7 +366,7 @@ async def test_developer_token_lists_only_their_own_applications(
 
 ORDERS = [
     (field, direction)
-    for field in ("NAME", "CREATED_AT", "UPDATED_AT", "DEVELOPER_NAME")
+    for field in ("NAME", "CREATED_AT", "UPDATED_AT", "DEVELOPER_NAME", "ID")
     for direction in ("ASC", "DESC")
 ]
 
@@ -376,6 +377,7 @@ def _key(field: str, row: Application) -> Any:
         "CREATED_AT": row.created_at,
         "UPDATED_AT": row.updated_at,
         "DEVELOPER_NAME": row.developer.name_folded,
+        "ID": row.id,
     }[field]
 
 
@@ -681,3 +683,68 @@ async def test_cursor_order_is_checked_for_descending_too(admin: GraphQLClient) 
     ids = [e["node"]["id"] for e in everything["edges"]]
     position = ids.index(ascending["edges"][3]["node"]["id"])
     assert [e["node"]["id"] for e in page["edges"]] == ids[position + 1 :]
+
+
+# Offset pages -------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("varied")
+async def test_offset_pages_tile_the_unpaged_order_for_every_order(
+    admin: GraphQLClient,
+) -> None:
+    for field, direction in ORDERS:
+        order = {"field": field, "direction": direction}
+        unpaged = [
+            e["node"]["id"] for e in (await page_of(admin, first=100, orderBy=order))["edges"]
+        ]
+        pages = [
+            await page_of(admin, first=3, offset=offset, orderBy=order) for offset in (0, 3, 6, 9)
+        ]
+
+        assert [e["node"]["id"] for p in pages for e in p["edges"]] == unpaged, order
+        assert [p["pageInfo"]["hasNextPage"] for p in pages] == [True, True, True, False]
+        assert [p["pageInfo"]["hasPreviousPage"] for p in pages] == [False, True, True, True]
+
+
+@pytest.mark.usefixtures("varied")
+async def test_offset_counts_from_the_cursor_when_both_are_given(admin: GraphQLClient) -> None:
+    order = {"field": "NAME"}
+    unpaged = [e["node"]["id"] for e in (await page_of(admin, first=100, orderBy=order))["edges"]]
+    cursor = (await page_of(admin, first=2, orderBy=order))["pageInfo"]["endCursor"]
+
+    page = await page_of(admin, first=3, after=cursor, offset=4, orderBy=order)
+
+    assert [e["node"]["id"] for e in page["edges"]] == unpaged[6:9]
+
+
+@pytest.mark.usefixtures("varied")
+async def test_offset_past_the_end_returns_an_empty_page_with_the_total(
+    admin: GraphQLClient,
+) -> None:
+    page = await page_of(admin, first=5, offset=500)
+
+    assert page["edges"] == []
+    assert page["totalCount"] == 10
+    assert page["pageInfo"]["hasNextPage"] is False
+
+
+@pytest.mark.usefixtures("varied")
+async def test_offset_keeps_filters_and_search(admin: GraphQLClient) -> None:
+    everything = await names(admin, search="app")
+
+    page = await page_of(admin, first=2, offset=1, search="app")
+
+    assert [e["node"]["name"] for e in page["edges"]] == everything[1:3]
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{"first": 3, "offset": -1}, {"first": 3, "offset": 1_000_001}, {"last": 3, "offset": 2}],
+)
+async def test_bad_offset_is_refused_as_validation(
+    admin: GraphQLClient, arguments: dict[str, int]
+) -> None:
+    error = error_of(await admin(LIST, **arguments))
+
+    assert error["extensions"]["code"] == "VALIDATION"
+    assert error["extensions"]["field"] == "offset"

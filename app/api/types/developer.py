@@ -11,7 +11,7 @@ from app import global_ids
 from app.api.context import Context
 from app.api.types.application import Application
 from app.api.types.enums import AccessStatusType
-from app.api.types.node import Connection, Node, make_connection
+from app.api.types.node import Connection, Node, Offset, make_connection
 from app.domain.listing import APPLICATIONS_BY_NAME
 from app.domain.pagination import PageRequest, paginate_loaded
 from app.models import Developer as DeveloperModel
@@ -48,12 +48,13 @@ class Developer(Node):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        offset: Offset = None,
     ) -> Connection[Application]:
         rows = await info.context.loaders.applications_by_developer.load(self.db_id)
         page = paginate_loaded(
             rows,
             APPLICATIONS_BY_NAME,
-            PageRequest(first=first, after=after, last=last, before=before),
+            PageRequest(first=first, after=after, last=last, before=before, offset=offset),
             max_size=info.context.settings.max_page_size,
         )
         return make_connection(

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
 T = TypeVar("T")
+
+Offset = Annotated[
+    int | None,
+    strawberry.argument(
+        description="Items to skip, after `after` if given: for jumping to a page number. "
+        "Forward paging only (with `first`); at most 1,000,000."
+    ),
+]
 
 
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")

@@ -66,6 +66,7 @@ class TrafficSummary:
     redirects: int = strawberry.field(description="3xx answers.")
     client_errors: int = strawberry.field(description="4xx answers.")
     server_errors: int = strawberry.field(description="5xx answers.")
+    errors: int = strawberry.field(description="4xx and 5xx answers together.")
     error_rate: float = strawberry.field(description="(4xx + 5xx) / requests; 0 without requests.")
     latency_ms: LatencyStats = strawberry.field(description="Total latency (Kong's view).")
     upstream_latency_ms: UpstreamLatencyStats = strawberry.field(description="Upstream latency.")
@@ -93,6 +94,7 @@ class TrafficSummary:
             redirects=totals.status_3xx,
             client_errors=totals.status_4xx,
             server_errors=totals.status_5xx,
+            errors=totals.errors,
             error_rate=totals.error_rate,
             latency_ms=LatencyStats(
                 avg=totals.latency_avg,
