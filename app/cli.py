@@ -107,6 +107,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     os.environ["DEVPORTAL_HOST"] = args.host
     os.environ["DEVPORTAL_PORT"] = str(args.port)
+    # The response cache is on when serving, unless switched off here or in the environment
+    # (tests build the app without it).
+    if args.response_cache is not None:
+        os.environ["DEVPORTAL_RESPONSE_CACHE"] = "1" if args.response_cache else "0"
+    os.environ.setdefault("DEVPORTAL_RESPONSE_CACHE", "1")
     settings = Settings.from_env()
     if args.workers > 1 and settings.is_sqlite:
         print(
@@ -309,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("DEVPORTAL_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("DEVPORTAL_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1, help="uvicorn workers (PostgreSQL only)")
+    serve.add_argument(
+        "--response-cache",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="keep answers of read queries until the next write (default: on)",
+    )
     serve.add_argument(
         "--demo", action="store_true", help="load the demo portal into an empty database"
     )

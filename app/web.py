@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from tortoise.connection import get_connection
 from tortoise.contrib.starlette import RegisterTortoise
 
+from app.api.response_cache import ResponseCache
 from app.api.schema import build_schema
 from app.api.view import GraphQLView
 from app.db import ensure_database_dir, pending_migrations, tortoise_config
@@ -32,7 +33,19 @@ async def healthz(_: Request) -> JSONResponse:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    view = GraphQLView(build_schema(settings), settings)
+    cache = (
+        ResponseCache(
+            max_entries=settings.response_cache_entries,
+            max_bytes=settings.response_cache_bytes,
+            max_age=settings.response_cache_seconds,
+        )
+        if settings.response_cache
+        else None
+    )
+    if cache is not None:
+        # Registered with the app, not its lifespan: in-process clients (tests) skip that.
+        bus.add_listener(cache.forget)
+    view = GraphQLView(build_schema(settings), settings, cache)
 
     async def readyz(_: Request) -> JSONResponse:
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
@@ -20,10 +21,13 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.api.context import Context
+from app.api.response_cache import CacheKey, ResponseCache, SqliteWriteWatch, operation_type
 from app.api.ws import TransportWSHandler
+from app.domain.clock import utcnow
 from app.domain.errors import Unauthenticated
+from app.domain.events import bus
 from app.domain.tokens import authenticate
-from app.domain.viewer import ANONYMOUS
+from app.domain.viewer import ANONYMOUS, Viewer
 from app.settings import Settings
 
 
@@ -67,7 +71,7 @@ class GraphQLView(GraphQL[Context, None]):
     # the connection's token watched and codes on every error: see app/api/ws.py.
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, schema: Any, settings: Settings) -> None:
+    def __init__(self, schema: Any, settings: Settings, cache: ResponseCache | None = None) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql",
@@ -77,16 +81,75 @@ class GraphQLView(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.settings = settings
+        self.cache = cache
+        self._sqlite_writes = SqliteWriteWatch() if settings.is_sqlite else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self._respond(Request(scope=scope, receive=receive))
         except HTTPException as error:
             response = http_error(error.status_code, error.reason)
         await response(scope, receive, send)
+
+    async def _respond(self, request: Request) -> Response:
+        """A cached answer if there is one; otherwise Strawberry's, stored if it may be."""
+        cache = self.cache
+        lookup = await self._cache_key(request) if cache is not None else None
+        if cache is None or lookup is None:
+            return await self.run(request)
+        if self._sqlite_writes is not None and await self._sqlite_writes.changed():
+            cache.clear()  # another process wrote to the database file
+        body = cache.get(lookup)
+        if body is not None:
+            return Response(body, media_type="application/json")
+        generation = cache.generation
+        response = await self.run(request)
+        stored = getattr(request.state, "cacheable", False) and response.status_code == 200
+        if stored and bus.hears_everything:
+            cache.put(lookup, bytes(response.body), generation)
+        return response
+
+    async def _cache_key(self, request: Request) -> CacheKey | None:
+        """The key of a single JSON request that a viewer may send, or None: anything else
+        (batches, bad bodies, missing tokens) goes through Strawberry untouched."""
+        if request.method != "POST" or "json" not in request.headers.get("content-type", ""):
+            return None
+        try:
+            data = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        query, name, variables = data.get("query"), data.get("operationName"), data.get("variables")
+        if not isinstance(query, str) or not isinstance(name, str | None):
+            return None
+        if not isinstance(variables, dict | None) or data.get("extensions"):
+            return None
+        viewer = await self._authenticate(request)
+        if viewer is None:
+            return None
+        hour = int(utcnow().timestamp() // 3600)
+        return ResponseCache.key(viewer, hour, query, name, variables)
+
+    async def _authenticate(self, request: Request) -> Viewer | None:
+        """The request's viewer, remembered on the request so that `get_context` does not
+        look the token up a second time."""
+        if "viewer" not in request.state._state:
+            viewer, error = None, None
+            token = bearer_token(request.headers.get("authorization"))
+            if token is not None:
+                try:
+                    viewer = await authenticate(token)
+                except Unauthenticated as refused:
+                    error = refused.message
+            elif self.settings.anonymous_read:
+                viewer = ANONYMOUS
+            request.state.viewer, request.state.auth_error = viewer, error
+        found: Viewer | None = request.state.viewer
+        return found
 
     def decode_json(self, data: str | bytes) -> object:
         """A JSON body that is not an object (or a batch list) is the client's mistake; Strawberry
@@ -119,7 +182,7 @@ class GraphQLView(GraphQL[Context, None]):
         if request_adapter.method == "GET":  # queries over GET are off: GET shows GraphiQL
             allowed -= {OperationType.QUERY}
         try:
-            return await self.schema.execute(
+            result = await self.schema.execute(
                 request_data.query,
                 root_value=root_value,
                 variable_values=request_data.variables,
@@ -137,6 +200,10 @@ class GraphQLView(GraphQL[Context, None]):
             raise HTTPException(400, error.as_http_error_reason()) from None
         except MissingQueryError:
             raise HTTPException(400, "No GraphQL query found in the request") from None
+        if not result.errors and request_data.query is not None:
+            kind = operation_type(request_data.query, request_data.operation_name)
+            request.state.cacheable = kind is OperationType.QUERY
+        return result
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -147,14 +214,8 @@ class GraphQLView(GraphQL[Context, None]):
             settings=self.settings,
         )
         if isinstance(request, Request):
-            token = bearer_token(request.headers.get("authorization"))
-            if token is not None:
-                try:
-                    context.viewer = await authenticate(token)
-                except Unauthenticated as error:
-                    context.auth_error = error.message
-            elif self.settings.anonymous_read:
-                context.viewer = ANONYMOUS
+            context.viewer = await self._authenticate(request)
+            context.auth_error = request.state.auth_error
         return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -42,6 +42,7 @@ class EventBus:
         self._subscribers: set[_Subscriber] = set()
         self._listeners: list[Callable[[Announcement], None]] = []
         self._pg_listener: Any = None
+        self._listening = False
         self._dsn: str | None = None
         self._relisten_task: asyncio.Task[None] | None = None
 
@@ -52,8 +53,19 @@ class EventBus:
         return len(self._subscribers)
 
     def add_listener(self, listener: Callable[[Announcement], None]) -> None:
-        """Synchronous hook called for every announcement (the response cache uses it)."""
+        """Synchronous hook called for every announcement (the response cache uses it), and
+        with kind "reset" when announcements from other workers may have been missed."""
         self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[Announcement], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    @property
+    def hears_everything(self) -> bool:
+        """Whether every committed write reaches this process's listeners: always with one
+        process (SQLite), and on PostgreSQL while the LISTEN connection is up."""
+        return self._dsn is None or self._listening
 
     async def start(self, *, postgres: bool, dsn: str | None = None) -> None:
         """Listen for other workers' announcements when on PostgreSQL."""
@@ -64,6 +76,7 @@ class EventBus:
 
     async def stop(self) -> None:
         self._dsn = None  # first: closing the listener must not make it listen again
+        self._listening = False
         if self._relisten_task is not None:
             self._relisten_task.cancel()
             self._relisten_task = None
@@ -79,10 +92,13 @@ class EventBus:
         await connection.add_listener(CHANNEL, self._on_notify)
         connection.add_termination_listener(self._on_listener_lost)
         self._pg_listener = connection
+        self._listening = True
 
     def _on_listener_lost(self, _connection: Any) -> None:
         """The listening connection died (a database restart, a network cut): listen again,
         or every subscription of this worker would go quiet for good."""
+        self._listening = False
+        self._tell_listeners(Announcement("reset"))
         if self._dsn is not None and self._relisten_task is None:
             self._relisten_task = asyncio.get_running_loop().create_task(self._relisten())
 
@@ -98,6 +114,7 @@ class EventBus:
                     delay = min(delay * 2, 5.0)
                 else:
                     log.warning("listening for events again; events in between were missed")
+                    self._tell_listeners(Announcement("reset"))
                     return
         finally:
             self._relisten_task = None
@@ -105,6 +122,9 @@ class EventBus:
     async def announce(self, kind: str, ids: tuple[int, ...] = ()) -> None:
         """Tell every subscriber, in every worker, that `ids` of `kind` were committed."""
         if self._dsn is not None:
+            # This process's listeners hear it now, before the writer answers its client;
+            # the notification reaches them again a moment later, which does no harm.
+            self._tell_listeners(Announcement(kind, ids))
             for chunk in _chunks(ids):
                 payload = json.dumps({"kind": kind, "ids": list(chunk)})
                 await get_connection("default").execute_query(
@@ -120,9 +140,12 @@ class EventBus:
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed notification: %r", payload)
 
-    def _deliver(self, announcement: Announcement) -> None:
-        for listener in self._listeners:
+    def _tell_listeners(self, announcement: Announcement) -> None:
+        for listener in list(self._listeners):
             listener(announcement)
+
+    def _deliver(self, announcement: Announcement) -> None:
+        self._tell_listeners(announcement)
         for subscriber in list(self._subscribers):
             try:
                 subscriber.queue.put_nowait(announcement)

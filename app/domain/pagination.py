@@ -145,7 +145,8 @@ def _after(key: SortKey, value: Any, row_id: int, *, forward: bool) -> Q:
     greater = forward != key.descending
     op = "gt" if greater else "lt"
     if key.field == "id":
-        return Q(**{f"id__{op}": row_id})
+        bound: dict[str, Any] = {f"id__{op}": row_id}
+        return Q(**bound)
     return Q(**{f"{key.field}__{op}": value}) | Q(**{key.field: value, f"id__{op}": row_id})
 
 
