@@ -18,6 +18,7 @@ from app.api.inputs import (
     ServiceConnectionOrderInput,
 )
 from app.api.nodes import resolve_node
+from app.api.prefetch import prefetch_page
 from app.api.types.application import Application
 from app.api.types.connection import ServiceConnection
 from app.api.types.developer import Developer
@@ -90,8 +91,10 @@ class Query:
         for row in page.items:
             ctx.loaders.prime_developer(row.developer)
             ctx.loaders.application.prime(row.id, row)
+        nodes = [Application.from_model(row) for row in page.items]
+        await prefetch_page(info, nodes, "Application")
         return make_connection(
-            [Application.from_model(row) for row in page.items],
+            nodes,
             page.cursors,
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
@@ -130,8 +133,10 @@ class Query:
             descending=order_by is not None and order_by.direction is SortDirection.DESC,
         )
         ctx.loaders.prime_connections(page.items)
+        nodes = [ServiceConnection.from_model(row) for row in page.items]
+        await prefetch_page(info, nodes, "ServiceConnection")
         return make_connection(
-            [ServiceConnection.from_model(row) for row in page.items],
+            nodes,
             page.cursors,
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import Schema
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition, StrawberryType
 
+from app.api import relations  # noqa: F401  (registers the prefetchers)
+from app.api.execution import PlannedExecutionContext
 from app.api.mutations.applications import ApplicationMutations
 from app.api.mutations.catalog import CatalogMutations
 from app.api.mutations.connections import ConnectionMutations
@@ -82,12 +85,20 @@ class _Schema(Schema):
             super().process_errors(unexpected, execution_context)
 
 
-def build_schema(settings: Settings) -> Schema:
+def build_schema(settings: Settings, *, planned: bool = True) -> Schema:
+    """The schema; `planned=False` runs every field through graphql-core, for checking that
+    planned execution (app/api/execution.py) answers the same."""
     # Factories, not instances: Strawberry builds each extension afresh per operation, so no
     # request's state leaks into another's (the caches inside are shared by design).
+    # The depth and alias rules are made once: ValidationCache keys on the rule classes,
+    # and a limiter built per operation would bring new classes, so nothing would be cached
+    # and every request would be validated again (a few ms on the headline page).
+    limits: list[type[ASTValidationRule]] = [
+        depth_rule(settings.max_query_depth, None, None),
+        alias_rule(settings.max_aliases),
+    ]
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=1000),
         lambda: ValidationCache(maxsize=1000),
@@ -113,4 +124,5 @@ def build_schema(settings: Settings) -> Schema:
         ],
         extensions=extensions,
         config=StrawberryConfig(name_converter=_NameConverter()),
+        execution_context_class=PlannedExecutionContext if planned else None,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -48,6 +49,9 @@ class Application(Node):
     updated_at: datetime = strawberry.field(description="When it was last edited (UTC).")
     db_id: strawberry.Private[int]
     developer_db_id: strawberry.Private[int]
+
+    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py).
+    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_model(cls, row: ApplicationModel) -> Application:

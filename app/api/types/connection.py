@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -92,6 +93,9 @@ class ServiceConnection(Node):
     db_id: strawberry.Private[int]
     application_db_id: strawberry.Private[int]
     service_version_db_id: strawberry.Private[int]
+
+    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py).
+    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_model(cls, row: ServiceConnectionModel) -> ServiceConnection:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -58,6 +59,9 @@ class ServiceVersion(Node):
     updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
     db_id: strawberry.Private[int]
     service_db_id: strawberry.Private[int]
+
+    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py).
+    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_model(cls, row: ServiceVersionModel) -> ServiceVersion:
