@@ -15,6 +15,14 @@ MODELS_MODULE = "app.models"
 MIGRATIONS_MODULE = "migrations"
 
 
+async def keep_session(_connection: object) -> None:
+    """asyncpg's pool resets every connection it takes back with a query (RESET ALL, UNLISTEN
+    *, CLOSE ALL, advisory unlocks): one more round trip per statement, as Tortoise takes a
+    connection per statement. We change no session state on pooled connections (LISTEN has
+    its own connection), so only the rollback of an open transaction is kept, which asyncpg
+    does before calling this."""
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     """Tortoise's config dict for the configured database, with our SQLite pragmas and pool."""
     connection = expand_db_url(settings.database_url)
@@ -27,6 +35,7 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     else:
         credentials.setdefault("minsize", 1)
         credentials.setdefault("maxsize", settings.db_pool_size)
+        credentials.setdefault("reset", keep_session)
     return {
         "connections": {"default": connection},
         "apps": {

@@ -13,11 +13,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
+from tortoise.connection import get_connection
 from tortoise.models import Model
 
 from app.domain.clock import utcnow
+from app.domain.joined_rows import Join, select_with_chain
 from app.domain.settings_store import portal_settings
 from app.domain.traffic import GroupBy, TrafficTotals, Window, summarize
+from app.domain.traffic_store import placeholders
 from app.models import (
     Application,
     ConnectionEvent,
@@ -178,10 +181,16 @@ class Loaders:
     async def _load_connections_by_application(
         self, ids: list[int]
     ) -> list[list[ServiceConnection]]:
-        rows = (
-            await ServiceConnection.filter(application_id__in=ids)
-            .select_related("service_version__service")
-            .order_by("id")
+        marks = placeholders(get_connection("default"), len(ids))
+        rows = await select_with_chain(
+            ServiceConnection,
+            [
+                Join(ServiceVersion, "service_version_id", "service_version"),
+                Join(Service, "service_id", "service"),
+            ],
+            f"t0.application_id IN ({marks})",
+            list(ids),
+            "t0.id",
         )
         self.prime_connections(rows)
         return _grouped(rows, lambda c: c.application_id, ids)

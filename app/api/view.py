@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -29,6 +30,10 @@ from app.domain.events import bus
 from app.domain.tokens import authenticate
 from app.domain.viewer import ANONYMOUS, Viewer
 from app.settings import Settings
+
+
+def _stdlib_json(data: object) -> bytes:
+    return json.dumps(data, separators=(",", ":")).encode()
 
 
 def bearer_token(value: str | None) -> str | None:
@@ -150,6 +155,14 @@ class GraphQLView(GraphQL[Context, None]):
             request.state.viewer, request.state.auth_error = viewer, error
         found: Viewer | None = request.state.viewer
         return found
+
+    def encode_json(self, data: object) -> bytes:
+        """orjson: a headline page is 75 KB, which the standard library takes about 1 ms to
+        write and orjson a tenth of that."""
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # keys that are not strings, integers beyond 64 bits
+            return _stdlib_json(data)
 
     def decode_json(self, data: str | bytes) -> object:
         """A JSON body that is not an object (or a batch list) is the client's mistake; Strawberry
