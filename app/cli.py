@@ -105,6 +105,8 @@ def _port_taken(host: str, port: int) -> str | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app import workers
+
     os.environ["DEVPORTAL_HOST"] = args.host
     os.environ["DEVPORTAL_PORT"] = str(args.port)
     # The response cache is on when serving, unless switched off here or in the environment
@@ -134,18 +136,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(
         f"GraphiQL: http://{args.host}:{args.port}/graphql   admin page: http://{args.host}:{args.port}/"
     )
-    uvicorn.run(
-        "app.web:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        proxy_headers=False,
+    options = {
+        "app": "app.web:create_app",
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "log_level": "info",
+        "proxy_headers": False,
         # WebSocket frames pass no middleware (no body cap, no rate limit): uvicorn's own cap
         # on a message keeps one from being larger than an HTTP body may be.
-        ws_max_size=settings.max_body_bytes,
-    )
+        "ws_max_size": settings.max_body_bytes,
+    }
+    if args.workers > 1:
+        return workers.run(args.workers, options)
+    uvicorn.run(**options)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from functools import lru_cache
 
 
 def _is_decimal(text: str) -> bool:
@@ -11,7 +12,9 @@ def _is_decimal(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+@lru_cache(maxsize=200_000)
 def encode(type_name: str, number: int) -> str:
+    """Cached: a page encodes a thousand ids, mostly the same ones as the last page."""
     return base64.urlsafe_b64encode(f"{type_name}:{number}".encode()).decode().rstrip("=")
 
 

@@ -154,8 +154,11 @@ class Loaders:
         """The settings row (key 1), read once per request however many versions ask."""
         return self._get("portal_settings", _load_portal_settings)
 
-    def prime_developer(self, developer: Developer) -> None:
-        self.developer.prime(developer.id, developer)
+    def prime_developers(self, developers: Iterable[Developer]) -> None:
+        self.developer.prime_many({developer.id: developer for developer in developers})
+
+    def prime_applications(self, applications: Iterable[Application]) -> None:
+        self.application.prime_many({application.id: application for application in applications})
 
     def prime_version(self, version: ServiceVersion) -> None:
         """A version fetched with its service: prime both."""

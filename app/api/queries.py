@@ -88,10 +88,11 @@ class Query:
             order=listing.ApplicationOrder(order.field.value),
             descending=order.direction is SortDirection.DESC,
         )
-        for row in page.items:
-            ctx.loaders.prime_developer(row.developer)
-            ctx.loaders.application.prime(row.id, row)
+        ctx.loaders.prime_developers(row.developer for row in page.items)
+        ctx.loaders.prime_applications(page.items)
         nodes = [Application.from_model(row) for row in page.items]
+        for node, row in zip(nodes, page.items, strict=True):
+            node.developer_ahead = row.developer  # joined by list_applications
         await prefetch_page(info, nodes, "Application")
         return make_connection(
             nodes,
@@ -170,8 +171,7 @@ class Query:
             search=search,
             flt=filter.to_domain() if filter is not None else None,
         )
-        for row in page.items:
-            ctx.loaders.prime_developer(row)
+        ctx.loaders.prime_developers(page.items)
         return make_connection(
             [Developer.from_model(row) for row in page.items],
             page.cursors,

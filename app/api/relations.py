@@ -1,13 +1,14 @@
 """How each relation of a page is loaded for many parents at once (see app/api/prefetch.py).
 
-Each prefetcher gives what the field's own resolver would give for each parent, through the
-same per-request DataLoaders, so the answer and the statements are the same either way.
+Each prefetcher gives what the field's own resolver would give for each parent. Where the
+related rows came with the parents' statement (an application's developer, a connection's
+version and service) they are used as they are; otherwise they are read in one batch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from app.api.context import Context
 from app.api.prefetch import prefetcher
@@ -17,35 +18,60 @@ from app.api.types.developer import Developer
 from app.api.types.service import Service, ServiceVersion
 from app.api.types.traffic import TrafficSummary
 from app.domain import traffic
-from app.domain.traffic import GroupBy
+from app.domain.connection_rows import ConnectionRow, connections_of_applications
+from app.domain.traffic import GroupBy, TrafficTotals
 
-T = TypeVar("T")
 
-
-def _found(row: T | None) -> T:
-    """A row deleted since the page was read: not prefetched (the resolver decides)."""
-    if row is None:
-        raise LookupError("gone since the page was read")
-    return row
+class NotLoaded(LookupError):
+    """A related row is missing (deleted since the page was read): the resolver decides."""
 
 
 @prefetcher("Application", "developer")
 async def developers(
     ctx: Context, parents: Sequence[Application], _args: dict[str, Any]
 ) -> list[Developer]:
-    rows = await ctx.loaders.developer.load_many([p.developer_db_id for p in parents])
-    return [Developer.from_model(_found(row)) for row in rows]
+    rows = [p.developer_ahead for p in parents]
+    if any(row is None for row in rows):
+        rows = await ctx.loaders.developer.load_many([p.developer_db_id for p in parents])
+    built: dict[int, Developer] = {}
+    result = []
+    for row in rows:
+        if row is None:
+            raise NotLoaded("developer")
+        if row.id not in built:
+            built[row.id] = Developer.from_model(row)
+        result.append(built[row.id])
+    return result
 
 
 @prefetcher("Application", "connections")
 async def connections(
     ctx: Context, parents: Sequence[Application], args: dict[str, Any]
 ) -> list[list[ServiceConnection]]:
-    groups = await ctx.loaders.connections_by_application.load_many([p.db_id for p in parents])
+    found = await connections_of_applications([p.db_id for p in parents])
     wanted = set(args["status"]) if args.get("status") is not None else None
+    versions: dict[int, ServiceVersion] = {}
+    services: dict[int, Service] = {}
+
+    def connection(row: ConnectionRow) -> ServiceConnection:
+        version = versions.get(row.service_version_id)
+        if version is None:
+            service = services.get(row.service_version.service_id)
+            if service is None:
+                service = services[row.service_version.service_id] = Service.from_model(
+                    row.service_version.service
+                )
+            version = versions[row.service_version_id] = ServiceVersion.from_model(
+                row.service_version
+            )
+            version.service_ahead = service
+        made = ServiceConnection.from_model(row)
+        made.version_ahead = version
+        return made
+
     return [
-        [ServiceConnection.from_model(r) for r in rows if wanted is None or r.status in wanted]
-        for rows in groups
+        [connection(r) for r in found.get(p.db_id, ()) if wanted is None or r.status in wanted]
+        for p in parents
     ]
 
 
@@ -60,11 +86,11 @@ async def application_traffic(
         args.get("to"),
         now=ctx.loaders.now,
     )
-    keys = [(p.db_id,) for p in parents]
-    totals = await ctx.loaders.traffic(GroupBy.APPLICATION, bounds, None).load_many(keys)
+    ids = [p.db_id for p in parents]
+    found = await traffic.summarize(GroupBy.APPLICATION, sorted(set(ids)), bounds)
+    empty = TrafficTotals()
     return [
-        TrafficSummary.of(GroupBy.APPLICATION, key, bounds, found)
-        for key, found in zip(keys, totals, strict=True)
+        TrafficSummary.of(GroupBy.APPLICATION, (i,), bounds, found.get((i,), empty)) for i in ids
     ]
 
 
@@ -72,6 +98,9 @@ async def application_traffic(
 async def service_versions(
     ctx: Context, parents: Sequence[ServiceConnection], _args: dict[str, Any]
 ) -> list[ServiceVersion]:
+    ahead = [p.version_ahead for p in parents]
+    if all(version is not None for version in ahead):
+        return ahead  # type: ignore[return-value]
     rows = await ctx.loaders.service_version.load_many([p.service_version_db_id for p in parents])
     return [ServiceVersion.from_model(_found(row)) for row in rows]
 
@@ -80,5 +109,14 @@ async def service_versions(
 async def services(
     ctx: Context, parents: Sequence[ServiceVersion], _args: dict[str, Any]
 ) -> list[Service]:
+    ahead = [p.service_ahead for p in parents]
+    if all(service is not None for service in ahead):
+        return ahead  # type: ignore[return-value]
     rows = await ctx.loaders.service.load_many([p.service_db_id for p in parents])
     return [Service.from_model(_found(row)) for row in rows]
+
+
+def _found(row: Any) -> Any:
+    if row is None:
+        raise NotLoaded("gone since the page was read")
+    return row

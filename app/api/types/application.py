@@ -21,6 +21,7 @@ from app.domain.errors import ValidationFailed
 from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import AccessStatus
 from app.models import Application as ApplicationModel
+from app.models import Developer as DeveloperModel
 
 if TYPE_CHECKING:
     from app.api.types.developer import Developer
@@ -50,8 +51,10 @@ class Application(Node):
     db_id: strawberry.Private[int]
     developer_db_id: strawberry.Private[int]
 
-    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py).
-    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py), and
+    # the developer when it was read in the same statement.
+    prefetched: strawberry.Private[dict[str | int, Any]] = dataclasses.field(default_factory=dict)
+    developer_ahead: strawberry.Private[DeveloperModel | None] = None
 
     @classmethod
     def from_model(cls, row: ApplicationModel) -> Application:
@@ -76,6 +79,8 @@ class Application(Node):
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> TrafficSummary:
+        if (ahead := self.prefetched.get(info.path.key)) is not None:
+            return ahead  # type: ignore[no-any-return]
         return await load_summary(info, GroupBy.APPLICATION, (self.db_id,), window, from_, to)
 
     @strawberry.field(description="The developer who owns it.")
@@ -84,6 +89,8 @@ class Application(Node):
     ) -> Annotated[Developer, strawberry.lazy("app.api.types.developer")]:
         from app.api.types.developer import Developer
 
+        if (ahead := self.prefetched.get(info.path.key)) is not None:
+            return ahead  # type: ignore[no-any-return]
         row = await info.context.loaders.developer.load(self.developer_db_id)
         assert row is not None  # an application never outlives its developer
         return Developer.from_model(row)
@@ -92,6 +99,8 @@ class Application(Node):
     async def connections(
         self, info: Info[Context, None], status: list[AccessStatusType] | None = None
     ) -> list[ServiceConnection]:
+        if (ahead := self.prefetched.get(info.path.key)) is not None:
+            return ahead  # type: ignore[no-any-return]
         rows = await info.context.loaders.connections_by_application.load(self.db_id)
         wanted = set(status) if status is not None else None
         return [

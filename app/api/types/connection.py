@@ -15,6 +15,7 @@ from app.api.types.enums import AccessStatusType, ActionType, ActorKindType, Rea
 from app.api.types.node import Node
 from app.api.types.traffic import TrafficSummary, load_summary
 from app.domain import lifecycle
+from app.domain.connection_rows import ConnectionRow
 from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import ConnectionEvent as ConnectionEventModel
 from app.models import ServiceConnection as ServiceConnectionModel
@@ -94,11 +95,13 @@ class ServiceConnection(Node):
     application_db_id: strawberry.Private[int]
     service_version_db_id: strawberry.Private[int]
 
-    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py).
-    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py), and
+    # the version when it was read in the same statement.
+    prefetched: strawberry.Private[dict[str | int, Any]] = dataclasses.field(default_factory=dict)
+    version_ahead: strawberry.Private[ServiceVersion | None] = None
 
     @classmethod
-    def from_model(cls, row: ServiceConnectionModel) -> ServiceConnection:
+    def from_model(cls, row: ServiceConnectionModel | ConnectionRow) -> ServiceConnection:
         return cls(
             id=strawberry.ID(global_ids.encode("ServiceConnection", row.id)),
             status=row.status,
@@ -147,6 +150,8 @@ class ServiceConnection(Node):
     ) -> Annotated[ServiceVersion, strawberry.lazy("app.api.types.service")]:
         from app.api.types.service import ServiceVersion
 
+        if (ahead := self.prefetched.get(info.path.key)) is not None:
+            return ahead  # type: ignore[no-any-return]
         row = await info.context.loaders.service_version.load(self.service_version_db_id)
         assert row is not None  # a connection never outlives its version
         return ServiceVersion.from_model(row)

@@ -13,6 +13,7 @@ from app import global_ids
 from app.api.context import Context
 from app.api.types.node import Node
 from app.api.types.traffic import TrafficSummary, load_summary
+from app.domain.connection_rows import ServiceRow, VersionRow
 from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import Service as ServiceModel
 from app.models import ServiceVersion as ServiceVersionModel
@@ -27,7 +28,7 @@ class Service(Node):
     db_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, row: ServiceModel) -> Service:
+    def from_model(cls, row: ServiceModel | ServiceRow) -> Service:
         return cls(
             id=strawberry.ID(global_ids.encode("Service", row.id)),
             name=row.name,
@@ -60,11 +61,13 @@ class ServiceVersion(Node):
     db_id: strawberry.Private[int]
     service_db_id: strawberry.Private[int]
 
-    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py).
-    prefetched: strawberry.Private[dict[str, Any]] = dataclasses.field(default_factory=dict)
+    # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py), and
+    # the service when it was read in the same statement.
+    prefetched: strawberry.Private[dict[str | int, Any]] = dataclasses.field(default_factory=dict)
+    service_ahead: strawberry.Private[Service | None] = None
 
     @classmethod
-    def from_model(cls, row: ServiceVersionModel) -> ServiceVersion:
+    def from_model(cls, row: ServiceVersionModel | VersionRow) -> ServiceVersion:
         return cls(
             id=strawberry.ID(global_ids.encode("ServiceVersion", row.id)),
             version=row.version,
@@ -91,6 +94,8 @@ class ServiceVersion(Node):
 
     @strawberry.field(description="The service this is a version of.")
     async def service(self, info: Info[Context, None]) -> Service:
+        if (ahead := self.prefetched.get(info.path.key)) is not None:
+            return ahead  # type: ignore[no-any-return]
         row = await info.context.loaders.service.load(self.service_db_id)
         assert row is not None  # a version never outlives its service
         return Service.from_model(row)
