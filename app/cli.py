@@ -30,7 +30,15 @@ def describe_database(settings: Settings) -> str:
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     from app.db import apply_migrations, close_db, init_db
 
+    path = settings.sqlite_path()
+    new = path is not None and not path.exists()
     print(f"Database: {describe_database(settings)}", file=sys.stderr)
+    if new:
+        print(
+            "  (no database there yet: a new, empty one is created; the default path is "
+            "relative to the current directory)",
+            file=sys.stderr,
+        )
     await init_db(settings)
     try:
         await apply_migrations(settings)
@@ -134,7 +142,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if asyncio.run(_with_db(settings, prepare)) != 0:
         return 2
     print(
-        f"GraphiQL: http://{args.host}:{args.port}/graphql   admin page: http://{args.host}:{args.port}/"
+        f"GraphiQL: http://{args.host}:{args.port}/graphql   health: http://{args.host}:{args.port}/readyz"
     )
     options = {
         "app": "app.web:create_app",
@@ -315,8 +323,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="apply migrations and serve the API")
-    serve.add_argument("--host", default=os.environ.get("DEVPORTAL_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("DEVPORTAL_PORT", "8000")))
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("DEVPORTAL_HOST", "127.0.0.1"),
+        help="address to listen on (DEVPORTAL_HOST, default 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("DEVPORTAL_PORT", "8000")),
+        help="port to listen on (DEVPORTAL_PORT, default 8000)",
+    )
     serve.add_argument("--workers", type=int, default=1, help="uvicorn workers (PostgreSQL only)")
     serve.add_argument(
         "--response-cache",

@@ -1,4 +1,4 @@
-"""The Starlette application: GraphQL, health checks, the admin page; the ORM in the lifespan."""
+"""The Starlette application: GraphQL, health checks, a start page; the ORM in the lifespan."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
         return JSONResponse({"status": "ready"})
 
-    async def admin_page(_: Request) -> FileResponse:
+    async def start_page(_: Request) -> FileResponse:
         return FileResponse(STATIC / "index.html")
 
     @contextlib.asynccontextmanager
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         debug=settings.debug,
         routes=[
-            Route("/", admin_page),
+            Route("/", start_page),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/graphql", view, methods=["GET", "POST"]),

@@ -85,7 +85,7 @@ run_ours() {  # LABEL URL WORKERS CACHE
 # 4. Same answers as v5, before any timing.
 if [[ "${SKIP_PEERS:-0}" != 1 ]]; then
   start_ours "$OURS_PG" 2 no
-  (cd "$PEER" && PORT=5678 scripts/start-v5.sh > "$REPO/bench/out/v5.log" 2>&1) &
+  (cd "$PEER" && PORT=5678 exec scripts/start-v5.sh > "$REPO/bench/out/v5.log" 2>&1) &
   V5=$!
   for _ in $(seq 1 60); do
     curl -sf -o /dev/null -H 'content-type: application/json' --data '{"query":"{__typename}"}' \

@@ -17,8 +17,10 @@ selection itself, so that errors come from one place with their usual paths and 
 
 from __future__ import annotations
 
+import keyword
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from graphql import (
@@ -32,6 +34,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.types.base_scalars import isoformat
 
 from app.api.prefetch import PREFETCHERS
 
@@ -119,27 +122,32 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _compile_object(
         self, parent_type: GraphQLObjectType, grouped: Mapping[str, Sequence[FieldDetails]]
     ) -> Plan:
-        steps: list[tuple[str, Callable[[Any], Any]]] = []
+        """One function per selection set, written out as Python source: a dict display
+        whose values read attributes in place, so that a plain string, id or boolean costs
+        no call at all (see `_Source`)."""
+        source = _Source(parent_type.name)
         for response_key, group in grouped.items():
             node = group[0].node
             if any(d.node.directives or d.defer_usage or d.fragment_variable_values for d in group):
                 raise _Unplannable
             name = node.name.value
             if name == "__typename":
-                steps.append((response_key, _constant(parent_type.name)))
+                source.constant(response_key, parent_type.name)
                 continue
             field_def = parent_type.fields.get(name)
             if field_def is None:
                 raise _Unplannable
             complete = self._compile_type(field_def.type, group)
-            steps.append(
-                (response_key, _step(parent_type, name, response_key, field_def, complete))
-            )
-
-        def plan(source: Any) -> dict[str, Any]:
-            return {key: step(source) for key, step in steps}
-
-        return plan
+            attribute = _plain_attribute(parent_type, name, field_def)
+            if attribute is not None and isinstance(
+                field_def.type, GraphQLNonNull | GraphQLLeafType
+            ):
+                source.attribute(response_key, attribute, complete, _leaf_name(field_def.type))
+            else:
+                source.call(
+                    response_key, _step(parent_type, name, response_key, field_def, complete)
+                )
+        return source.compile()
 
     def _compile_type(
         self, return_type: GraphQLOutputType, group: Sequence[FieldDetails]
@@ -178,6 +186,7 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _GiveUp
                 return coerced
 
+            leaf.coerce = coerce  # type: ignore[attr-defined]
             return leaf
         if isinstance(named, GraphQLObjectType):
             grouped, defers, _ = self.collect_subfields(named, group)  # type: ignore[arg-type]
@@ -238,3 +247,82 @@ def _step(
         return complete(default_resolver(source, python_name))
 
     return resolved
+
+
+def _plain_attribute(parent_type: GraphQLObjectType, name: str, field_def: Any) -> str | None:
+    """The Python attribute a field reads, when it is a plain one read with getattr."""
+    if (parent_type.name, name) in PREFETCHERS:
+        return None
+    if not getattr(field_def.resolve, "_is_default", False):
+        return None
+    definition = field_def.extensions.get("strawberry-definition")
+    python_name = getattr(definition, "python_name", None)
+    if getattr(definition, "default_resolver", None) is not getattr:
+        return None
+    if not isinstance(python_name, str) or not python_name.isidentifier():
+        return None
+    if keyword.iskeyword(python_name):
+        return None
+    return python_name
+
+
+def _leaf_name(return_type: GraphQLOutputType) -> str | None:
+    named = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+    return named.name if isinstance(named, GraphQLLeafType) else None
+
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+
+
+class _Source:
+    """The source text of one plan, and the objects it refers to by name.
+
+    Each value is an expression over `s` (the object being completed). A String, ID or
+    Boolean attribute of the right Python type is taken as it is, an Int within 32 bits too;
+    anything else goes through the completer, which applies the scalar's own coercion and
+    its null rules, as graphql-core would."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+        self.values: list[str] = []
+        self.names: dict[str, Any] = {
+            "_str": str,
+            "_bool": bool,
+            "_int": int,
+            "_datetime": datetime,
+        }
+
+    def _name(self, value: Any) -> str:
+        name = f"_o{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def constant(self, key: str, value: str) -> None:
+        self.values.append(f"{key!r}: {value!r}")
+
+    def call(self, key: str, step: Callable[[Any], Any]) -> None:
+        self.values.append(f"{key!r}: {self._name(step)}(s)")
+
+    def attribute(self, key: str, attribute: str, complete: Completer, leaf: str | None) -> None:
+        done = self._name(complete)
+        read = f"(v := s.{attribute})"
+        if leaf in ("String", "ID"):
+            expression = f"v if {read}.__class__ is _str else {done}(v)"
+        elif leaf == "Boolean":
+            expression = f"v if {read}.__class__ is _bool else {done}(v)"
+        elif leaf == "DateTime" and complete.coerce is isoformat:  # type: ignore[attr-defined]
+            expression = f"v.isoformat() if {read}.__class__ is _datetime else {done}(v)"
+        elif leaf == "Int":
+            expression = (
+                f"v if {read}.__class__ is _int and {_INT_MIN} <= v <= {_INT_MAX} else {done}(v)"
+            )
+        else:
+            expression = f"{done}(s.{attribute})"
+        self.values.append(f"{key!r}: ({expression})")
+
+    def compile(self) -> Plan:
+        text = "def plan(s):\n    return {" + ", ".join(self.values) + "}\n"
+        namespace = dict(self.names)
+        exec(compile(text, f"<plan of {self.type_name}>", "exec"), namespace)
+        plan: Plan = namespace["plan"]
+        return plan

@@ -313,7 +313,7 @@ async def test_expected_errors_are_not_masked(admin: GraphQLClient) -> None:
     assert body["errors"][0]["extensions"]["code"] == "VALIDATION"
 
 
-async def test_admin_page_is_served(client: httpx.AsyncClient, factory: Factory) -> None:
+async def test_start_page_is_served(client: httpx.AsyncClient, factory: Factory) -> None:
     response = await client.get("/")
 
     assert response.status_code == 200
