@@ -97,11 +97,21 @@ async def _prepare_demo(force: bool = False) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65_535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1 to 65535")
+    return port
+
+
 def _port_taken(host: str, port: int) -> str | None:
     """Why the address cannot be bound, checked before anything is prepared; None if free."""
     import socket
 
-    with socket.socket() as probe:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
@@ -270,20 +280,29 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from app.domain.events import bus
     from app.ingest.files import format_report, ingest_files
 
+    settings = Settings.from_env()
+
     async def work() -> int:
+        # On PostgreSQL, running servers hear of new traffic through NOTIFY (their response
+        # caches are emptied); on SQLite they see the file change.
+        dsn = None if settings.is_sqlite else settings.database_url
+        await bus.start(postgres=not settings.is_sqlite, dsn=dsn)
         try:
             report = await ingest_files(args.files)
         except (FileNotFoundError, PermissionError, IsADirectoryError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
+        finally:
+            await bus.stop()
         print(format_report(report))
         for problem in report.unreadable:
             print(f"error: {problem}", file=sys.stderr)
         return 1 if report.unreadable else 0
 
-    return asyncio.run(_with_db(Settings.from_env(), work))
+    return asyncio.run(_with_db(settings, work))
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -330,7 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--port",
-        type=int,
+        type=_port,
         default=int(os.environ.get("DEVPORTAL_PORT", "8000")),
         help="port to listen on (DEVPORTAL_PORT, default 8000)",
     )

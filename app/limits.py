@@ -6,6 +6,16 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
+def document_too_large(size: int, limit: int) -> str:
+    """The refusal of a GraphQL document over DEVPORTAL_MAX_DOCUMENT_BYTES. The parser and
+    validation caches keep whole documents: without a bound, distinct large documents (a
+    comment pads one past the token limit) grew a worker by gigabytes."""
+    return (
+        f"The GraphQL document is {size:,} characters; at most {limit:,} are accepted "
+        "(DEVPORTAL_MAX_DOCUMENT_BYTES)."
+    )
+
+
 class BodySizeLimit:
     def __init__(
         self, app: ASGIApp, *, max_bytes: int, overrides: dict[str, int] | None = None

@@ -49,6 +49,7 @@ class Settings:
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5_000
+    max_document_bytes: int = 200_000
     introspection: bool = True
     db_pool_size: int = 20
     sqlite_busy_timeout_ms: int = 5_000
@@ -81,6 +82,7 @@ class Settings:
             max_query_depth=_int("DEVPORTAL_MAX_QUERY_DEPTH", 12),
             max_aliases=_int("DEVPORTAL_MAX_ALIASES", 30),
             max_tokens=_int("DEVPORTAL_MAX_TOKENS", 5_000),
+            max_document_bytes=_int("DEVPORTAL_MAX_DOCUMENT_BYTES", 200_000),
             introspection=_bool("DEVPORTAL_INTROSPECTION", True),
             db_pool_size=_int("DEVPORTAL_DB_POOL_SIZE", 20),
             sqlite_busy_timeout_ms=_int("DEVPORTAL_SQLITE_BUSY_TIMEOUT_MS", 5_000),

@@ -12,8 +12,11 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
+import sys
+import tempfile
+from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 
 def _socket(host: str, port: int) -> socket.socket:
@@ -26,8 +29,22 @@ def _socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _die_with_parent() -> None:
+    """Linux: end this worker when the supervising process dies (even by SIGKILL), so that
+    no orphan keeps serving the port."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _serve_one(options: dict[str, Any]) -> None:
     import uvicorn
+
+    _die_with_parent()
 
     config = uvicorn.Config(**options)
     uvicorn.Server(config).run(sockets=[_socket(options["host"], options["port"])])
@@ -41,6 +58,14 @@ def run(workers: int, options: dict[str, Any]) -> int:
 
         uvicorn.run(workers=workers, **options)
         return 0
+    lock = _claim(options["host"], options["port"])
+    if lock is None:
+        print(
+            f"error: another devportal server already listens on {options['host']}:"
+            f"{options['port']}; stop it, or choose --port",
+            file=sys.stderr,
+        )
+        return 2
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=_serve_one, args=(options,)) for _ in range(workers)]
     for process in processes:
@@ -62,4 +87,20 @@ def run(workers: int, options: dict[str, Any]) -> int:
         if process.is_alive():
             process.kill()
     codes = {process.exitcode for process in processes}
+    lock.close()
     return 0 if codes <= {0, -signal.SIGTERM} else 1
+
+
+def _claim(host: str, port: int) -> IO[str] | None:
+    """An exclusive lock on host:port for this server's lifetime: SO_REUSEPORT would let a
+    second server started at the same moment share the port in silence."""
+    import fcntl
+
+    path = Path(tempfile.gettempdir()) / f"devportal-{host.replace(':', '_')}-{port}.lock"
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle

@@ -24,11 +24,15 @@ from datetime import datetime
 from typing import Any
 
 from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    InlineFragmentNode,
+    SelectionSetNode,
     Undefined,
 )
 from graphql.execution.collect_fields import FieldDetails
@@ -36,12 +40,12 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.types.base_scalars import isoformat
 
-from app.api.prefetch import PREFETCHERS
+from app.api.prefetch import PREFETCHERS, signature
 
 Plan = Callable[[Any], dict[str, Any]]
 Completer = Callable[[Any], Any]
 
-_MAX_PLANS = 2_000
+_MAX_PLANS = 1_000
 
 
 class _GiveUp(Exception):
@@ -94,8 +98,8 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if plan is not None:
                 try:
                     return plan(source_value)
-                except _GiveUp:
-                    pass
+                except Exception:
+                    pass  # graphql-core executes it and reports any error at its path
         return super().execute_fields(
             parent_type,
             source_value,
@@ -145,9 +149,29 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 source.attribute(response_key, attribute, complete, _leaf_name(field_def.type))
             else:
                 source.call(
-                    response_key, _step(parent_type, name, response_key, field_def, complete)
+                    response_key, _step(parent_type, node, response_key, field_def, complete)
                 )
         return source.compile()
+
+    def _varies(self, selection_set: SelectionSetNode | None) -> bool:
+        """Whether the fields a selection set collects depend on directives (@include,
+        @skip, @defer), whose outcome varies with the variables: a cached plan would keep
+        the first request's outcome."""
+        if selection_set is None:
+            return False
+        for selection in selection_set.selections:
+            if selection.directives:
+                return True
+            if isinstance(selection, InlineFragmentNode) and self._varies(selection.selection_set):
+                return True
+            if isinstance(selection, FragmentSpreadNode):
+                fragment: Any = self.fragments.get(selection.name.value)
+                definition: Any = getattr(fragment, "definition", fragment)
+                if definition is None or definition.directives:
+                    return True
+                if self._varies(definition.selection_set):
+                    return True
+        return False
 
     def _compile_type(
         self, return_type: GraphQLOutputType, group: Sequence[FieldDetails]
@@ -189,6 +213,8 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             leaf.coerce = coerce  # type: ignore[attr-defined]
             return leaf
         if isinstance(named, GraphQLObjectType):
+            if any(self._varies(d.node.selection_set) for d in group):
+                raise _Unplannable  # its fields depend on this request's variables
             grouped, defers, _ = self.collect_subfields(named, group)  # type: ignore[arg-type]
             if defers:
                 raise _Unplannable
@@ -214,19 +240,21 @@ def _constant(value: str) -> Callable[[Any], str]:
 
 def _step(
     parent_type: GraphQLObjectType,
-    name: str,
+    node: FieldNode,
     response_key: str,
     field_def: Any,
     complete: Completer,
 ) -> Callable[[Any], Any]:
     """Read the field's value from its source and complete it."""
+    name = node.name.value
     if (parent_type.name, name) in PREFETCHERS:
+        mark = signature(node)
 
         def prefetched(source: Any) -> Any:
-            values = getattr(source, "prefetched", None)
-            if values is None or response_key not in values:
+            entry = source.prefetched.get(response_key)
+            if entry is None or entry[0] != mark:
                 raise _GiveUp
-            return complete(values[response_key])
+            return complete(entry[1])
 
         return prefetched
     if not getattr(field_def.resolve, "_is_default", False):  # a resolver, or arguments

@@ -30,6 +30,7 @@ from graphql import (
     SelectionSetNode,
     get_argument_values,
     get_named_type,
+    print_ast,
 )
 from graphql.execution.values import VariableValues
 from strawberry.types import Info
@@ -85,12 +86,16 @@ class _Walk:
                 grouped.setdefault(key, []).append(selection)
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                if condition is None or condition.name.value == type_name:
-                    self._collect(type_name, selection.selection_set, grouped)
+                if condition is not None and condition.name.value != type_name:
+                    raise NotFlat  # an interface's fragment: it may apply, leave it alone
+                self._collect(type_name, selection.selection_set, grouped)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = self.fragments.get(selection.name.value)
-                if fragment is not None and fragment.type_condition.name.value == type_name:
-                    self._collect(type_name, fragment.selection_set, grouped)
+                if fragment is None or fragment.type_condition.name.value != type_name:
+                    raise NotFlat
+                if fragment.directives:
+                    raise NotFlat
+                self._collect(type_name, fragment.selection_set, grouped)
 
     def object_type(self, parent: str, field: str) -> GraphQLObjectType | None:
         parent_type = self.schema.get_type(parent)
@@ -98,6 +103,28 @@ class _Walk:
             return None
         named = get_named_type(parent_type.fields[field].type)
         return named if isinstance(named, GraphQLObjectType) else None
+
+
+def signature(node: FieldNode) -> str:
+    """A field's name and arguments as written: a prefetched value is used only for a field
+    with the same signature (one response key may stand for other arguments elsewhere, as
+    under `nodes` and under `edges { node }`, which share their objects)."""
+    arguments = sorted(node.arguments or (), key=lambda a: a.name.value)
+    return (
+        node.name.value
+        + "("
+        + ",".join(f"{a.name.value}:{print_ast(a.value)}" for a in arguments)
+        + ")"
+    )
+
+
+def prefetched_value(source: Any, info: Info[Context, None]) -> Any | None:
+    """The value prefetched for this field of `source`, or None: for resolvers, which run
+    when a selection is not planned."""
+    entry = source.prefetched.get(info.path.key)
+    if entry is None or entry[0] != signature(info._raw_info.field_nodes[0]):
+        return None
+    return entry[1]
 
 
 async def prefetch_page(info: Info[Context, None], items: Sequence[Any], item_type: str) -> None:
@@ -151,6 +178,9 @@ async def _prefetch_field(
     load: Prefetcher,
 ) -> None:
     name = nodes[0].name.value
+    mark = signature(nodes[0])
+    if any(signature(node) != mark for node in nodes[1:]):
+        return  # one response key, several fields: each resolver answers for itself
     try:
         arguments = get_argument_values(parent_type.fields[name], nodes[0], walk.variables)
         values = await load(ctx, parents, arguments)
@@ -158,7 +188,7 @@ async def _prefetch_field(
         log.debug("not prefetched: %s.%s (%s)", parent_type.name, name, error)
         return
     for parent, value in zip(parents, values, strict=True):
-        parent.prefetched[key] = value
+        parent.prefetched[key] = (mark, value)
     child_type = walk.object_type(parent_type.name, name)
     if child_type is None:
         return

@@ -134,7 +134,7 @@ class SqliteWriteWatch:
         return changed
 
 
-@lru_cache(maxsize=1_000)
+@lru_cache(maxsize=250)
 def operation_type(query: str, operation_name: str | None) -> OperationType | None:
     """The type of the operation a document runs (parsed once per document text)."""
     try:

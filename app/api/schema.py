@@ -100,8 +100,8 @@ def build_schema(settings: Settings, *, planned: bool = True) -> Schema:
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=1000),
-        lambda: ValidationCache(maxsize=1000),
+        lambda: ParserCache(maxsize=250),
+        lambda: ValidationCache(maxsize=250),
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)

@@ -29,6 +29,7 @@ from app.domain.errors import Unauthenticated
 from app.domain.events import bus
 from app.domain.tokens import authenticate
 from app.domain.viewer import ANONYMOUS, Viewer
+from app.limits import document_too_large
 from app.settings import Settings
 
 
@@ -102,15 +103,19 @@ class GraphQLView(GraphQL[Context, None]):
     async def _respond(self, request: Request) -> Response:
         """A cached answer if there is one; otherwise Strawberry's, stored if it may be."""
         cache = self.cache
-        lookup = await self._cache_key(request) if cache is not None else None
-        if cache is None or lookup is None:
+        if cache is None:
             return await self.run(request)
         if self._sqlite_writes is not None and await self._sqlite_writes.changed():
             cache.clear()  # another process wrote to the database file
+        # Read before the token is looked up: the viewer (a developer's status) is part of
+        # what the answer was computed from, and a write in between must keep it out.
+        generation = cache.generation
+        lookup = await self._cache_key(request)
+        if lookup is None:
+            return await self.run(request)
         body = cache.get(lookup)
         if body is not None:
             return Response(body, media_type="application/json")
-        generation = cache.generation
         response = await self.run(request)
         stored = getattr(request.state, "cacheable", False) and response.status_code == 200
         if stored and bus.hears_everything:
@@ -120,7 +125,8 @@ class GraphQLView(GraphQL[Context, None]):
     async def _cache_key(self, request: Request) -> CacheKey | None:
         """The key of a single JSON request that a viewer may send, or None: anything else
         (batches, bad bodies, missing tokens) goes through Strawberry untouched."""
-        if request.method != "POST" or "json" not in request.headers.get("content-type", ""):
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if request.method != "POST" or media_type != "application/json":
             return None
         try:
             data = orjson.loads(await request.body())
@@ -131,7 +137,7 @@ class GraphQLView(GraphQL[Context, None]):
         query, name, variables = data.get("query"), data.get("operationName"), data.get("variables")
         if not isinstance(query, str) or not isinstance(name, str | None):
             return None
-        if not isinstance(variables, dict | None) or data.get("extensions"):
+        if not isinstance(variables, dict | None) or data.get("extensions") is not None:
             return None
         viewer = await self._authenticate(request)
         if viewer is None:
@@ -150,8 +156,8 @@ class GraphQLView(GraphQL[Context, None]):
                     viewer = await authenticate(token)
                 except Unauthenticated as refused:
                     error = refused.message
-            elif self.settings.anonymous_read:
-                viewer = ANONYMOUS
+            elif self.settings.anonymous_read and "authorization" not in request.headers:
+                viewer = ANONYMOUS  # a malformed Authorization header is refused, not ignored
             request.state.viewer, request.state.auth_error = viewer, error
         found: Viewer | None = request.state.viewer
         return found
@@ -191,6 +197,11 @@ class GraphQLView(GraphQL[Context, None]):
         """Strawberry's, except that a subscription over plain HTTP is refused with a clear 400
         (BAD_REQUEST): Strawberry would run it as a query, and its stream would end in a
         masked internal error. (No HTTP streaming protocol is enabled: see the constructor.)"""
+        query = request_data.query
+        if query is not None and len(query) > self.settings.max_document_bytes:
+            raise HTTPException(
+                400, document_too_large(len(query), self.settings.max_document_bytes)
+            )
         allowed = OperationType.from_http(request_adapter.method) - {OperationType.SUBSCRIPTION}
         if request_adapter.method == "GET":  # queries over GET are off: GET shows GraphiQL
             allowed -= {OperationType.QUERY}

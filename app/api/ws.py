@@ -25,19 +25,22 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
     Message,
+    SubscribeMessage,
 )
 
 from app.api.context import Context
 from app.domain.clock import utcnow
 from app.domain.events import Announcement, bus
-from app.domain.tokens import token_still_valid
+from app.domain.tokens import refreshed, token_still_valid
 from app.domain.viewer import Viewer
+from app.limits import document_too_large
 
 log = logging.getLogger(__name__)
 
@@ -154,3 +157,21 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def send_message(self, message: Message) -> None:
         await super().send_message(with_codes(message))
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """Each operation on the socket starts with the developer's access as of now (a
+        suspended developer reads but does not write), and documents over the size limit
+        are refused before they are parsed, as over HTTP."""
+        query = (message.get("payload") or {}).get("query")
+        limit = self.context.settings.max_document_bytes
+        if isinstance(query, str) and len(query) > limit:
+            error = GraphQLError(document_too_large(len(query), limit))
+            error.extensions = {"code": "BAD_REQUEST"}
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [error.formatted]}
+            )
+            return
+        viewer = self.context.viewer
+        if self.connection_acknowledged and viewer is not None:
+            self.context.viewer = await refreshed(viewer)
+        await super().handle_subscribe(message)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from app.domain.clock import utcnow
@@ -99,6 +100,16 @@ async def authenticate(text: str) -> Viewer:
         expires_at=token.expires_at,
         developer_status=developer.status if developer is not None else None,
     )
+
+
+async def refreshed(viewer: Viewer) -> Viewer:
+    """The viewer with its developer's portal access as of now: a WebSocket authenticates
+    once, and a developer suspended since must not write over it."""
+    if viewer.developer_id is None:
+        return viewer
+    developer = await Developer.get_or_none(id=viewer.developer_id)
+    status = developer.status if developer is not None else None
+    return dataclasses.replace(viewer, developer_status=status)
 
 
 async def token_still_valid(token_id: int) -> bool:

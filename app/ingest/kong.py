@@ -30,7 +30,7 @@ __all__ = ["LogEntry", "MalformedEntry", "parse_body", "parse_entry", "parse_lin
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _INF = math.inf
-_MAX_INT = 2**63  # larger "latencies" are garbage; the bound also keeps float() from overflowing
+_MAX_LATENCY_MS = 86_400_000  # a day: larger latencies are garbage, and summed they overflow
 _MAX_STARTED_AT_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z, the datetime limit
 
 
@@ -106,13 +106,15 @@ def _latency(value: object) -> float:
     number = _number(value)
     if number is None or number < 0:
         raise MalformedEntry("invalid latencies.request")
+    if number > _MAX_LATENCY_MS:
+        raise MalformedEntry("latencies.request is over a day")
     return number
 
 
 def _optional_latency(value: object) -> float | None:
     """Slow path for ``latencies.proxy``: -1, negative, missing or unreadable mean no latency."""
     number = _number(value)
-    if number is None or number < 0:
+    if number is None or number < 0 or number > _MAX_LATENCY_MS:
         return None
     return number
 
@@ -152,18 +154,18 @@ def parse_entry(obj: object) -> LogEntry:
     else:
         total = proxy = None
     kind = type(total)
-    if kind is int and 0 <= total <= _MAX_INT:
+    if kind is int and 0 <= total <= _MAX_LATENCY_MS:
         latency = float(total)
-    elif kind is float and 0.0 <= total < _INF:
+    elif kind is float and 0.0 <= total <= _MAX_LATENCY_MS:
         latency = total
     else:
         latency = _latency(total)
     kind = type(proxy)
     upstream: float | None
     if kind is int:
-        upstream = float(proxy) if 0 <= proxy <= _MAX_INT else None
+        upstream = float(proxy) if 0 <= proxy <= _MAX_LATENCY_MS else None
     elif kind is float:
-        upstream = proxy if 0.0 <= proxy < _INF else None
+        upstream = proxy if 0.0 <= proxy <= _MAX_LATENCY_MS else None
     elif proxy is None:
         upstream = None
     else:

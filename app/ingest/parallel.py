@@ -115,7 +115,7 @@ async def ingest_large_file(
             _merge(report, part, line_offset)
             line_offset += part.lines
             await write_rollup(rollup)
-            if rollup.hourly:
+            if rollup.hourly or rollup.unattributed or rollup.credential_last_ms:
                 await bus.announce("traffic")
             if progress is not None:
                 progress(end, report.entries)

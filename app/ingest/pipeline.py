@@ -97,5 +97,5 @@ async def ingest_batch(
     rollup = roll_up(good, index, report)
     await write_rollup(rollup)
     report.seconds += time.perf_counter() - started
-    if rollup.hourly:
+    if rollup.hourly or rollup.unattributed or rollup.credential_last_ms:
         await bus.announce("traffic")

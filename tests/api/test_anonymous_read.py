@@ -52,3 +52,15 @@ async def test_a_bad_token_is_refused_even_when_anonymous_reads_are_allowed(
     body = await GraphQLClient(app_with(anonymous_read=True), "wrong")(NAMES)
 
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_malformed_authorization_header_is_refused_not_read_as_anonymous(
+    app_with: Callable[..., httpx.AsyncClient],
+) -> None:
+    http = app_with(anonymous_read=True)
+
+    response = await http.post(
+        "/graphql", json={"query": NAMES}, headers={"Authorization": "Basic dXNlcjpwYXNz"}
+    )
+
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

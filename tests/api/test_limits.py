@@ -190,8 +190,9 @@ async def test_a_bulk_change_of_101_ids_is_refused_whole(admin: GraphQLClient) -
 
 
 def body_of(size: int) -> bytes:
-    """A JSON request of exactly `size` bytes: a query padded with a GraphQL comment."""
-    frame = '{"query": "{ viewer { role } } #%s"}'
+    """A JSON request of exactly `size` bytes: a query and a padding variable it ignores (a
+    padded document would meet the document size limit first)."""
+    frame = '{"query": "{ viewer { role } }", "variables": {"padding": "%s"}}'
     body = (frame % ("x" * (size - len(frame % "")))).encode()
     assert len(body) == size
     return body
@@ -379,3 +380,15 @@ async def test_health_checks_are_exempt_from_the_rate_limit(app_with: Any) -> No
     statuses = [(await http.get("/healthz")).status_code for _ in range(5)]
 
     assert statuses == [200] * 5
+
+
+async def test_a_document_over_the_size_limit_is_refused_before_parsing(
+    admin: GraphQLClient, db: Settings
+) -> None:
+    padding = "#" + "x" * db.max_document_bytes + "\n"
+
+    body = await admin(padding + "{ viewer { role } }")
+
+    error = only_error(body)
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "DEVPORTAL_MAX_DOCUMENT_BYTES" in error["message"]

@@ -82,6 +82,24 @@ DOCUMENTS: dict[str, tuple[str, dict[str, Any]]] = {
         "serviceVersion { version service { name } } } } }",
         {},
     ),
+    "one alias, other arguments under nodes and under edges": (
+        "{ applications(first: 20) { "
+        "nodes { c: connections(status: [APPROVED]) { status } t: traffic(window: LAST_24_HOURS) "
+        "{ requests } } edges { node { c: connections(status: [PENDING]) { status } "
+        "t: traffic(window: LAST_90_DAYS) { requests } } } } }",
+        {},
+    ),
+    "a fragment on the Node interface": (
+        "{ applications(first: 20) { nodes { c: connections(status: [APPROVED]) { status } } "
+        "edges { node { ... on Node { ... on Application { c: connections(status: [PENDING]) "
+        "{ status } } } } } } }",
+        {},
+    ),
+    "one alias, two relations": (
+        "{ applications(first: 5) { nodes { x: connections { id } } "
+        "edges { node { x: developer { id } } } } }",
+        {},
+    ),
     "headline": ((BENCH_QUERIES / "headline.graphql").read_text(), {"first": 50, "offset": 3}),
     "headline by cursor": ((BENCH_QUERIES / "headline-cursor.graphql").read_text(), {"first": 7}),
     "headline without traffic": (
@@ -135,6 +153,24 @@ async def test_planned_execution_answers_as_graphql_core(db: Settings, name: str
 
     assert planned == plain
     assert planned[0] is not None or planned[1]
+
+
+NESTED_DIRECTIVES = """
+query Page($full: Boolean!) { applications(first: 10) { nodes { name
+  developer { name ... @include(if: $full) { email } }
+  traffic { latencyMs { ... @skip(if: $full) { p95 } } } } } }
+"""
+
+
+@pytest.mark.usefixtures("portal")
+async def test_a_plan_never_keeps_one_request_s_directives_for_the_next(db: Settings) -> None:
+    for full in (False, True, False):
+        planned = await run(db, True, NESTED_DIRECTIVES, {"full": full})
+        plain = await run(db, False, NESTED_DIRECTIVES, {"full": full})
+
+        assert planned == plain, full
+        developer = planned[0]["applications"]["nodes"][0]["developer"]
+        assert ("email" in developer) is full
 
 
 @pytest.mark.usefixtures("portal")

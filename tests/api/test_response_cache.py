@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from app import global_ids
@@ -42,6 +43,7 @@ SNAPSHOT = """
   developers(first: 100) { nodes { id name status } }
   services(first: 100) { nodes { id name description versions { id version autoApprove } } }
   portalSettings { autoApproveConnections autoApproveDevelopers }
+  unattributedTraffic { reason consumer service requests }
 }
 """
 
@@ -203,6 +205,22 @@ async def test_no_read_after_ingestion_in_the_pipeline_is_stale(
     assert after["applications"]["nodes"][0]["traffic"]["errors"] == 1
 
 
+async def test_no_read_after_ingesting_only_unattributed_traffic_is_stale(
+    cached: httpx.AsyncClient, uncached: httpx.AsyncClient, factory: Factory
+) -> None:
+    token = await factory.token("admin")
+    before = await snapshot(cached, token)
+
+    report = await traffic(
+        [kong_entry(int(utcnow().timestamp() * 1000) - 60_000, consumer="nobody", service="gw")]
+    )
+
+    assert report.attributed == 0
+    after = await snapshot(cached, token)
+    assert after == await snapshot(uncached, token) != before
+    assert after["unattributedTraffic"][0]["consumer"] == "nobody"
+
+
 @pytest.mark.parametrize(
     ("reader", "sample"),
     [
@@ -237,3 +255,23 @@ async def test_a_write_behind_the_service_s_back_is_seen_after_the_maximum_age(
     await PortalSettings.filter(id=1).update(auto_approve_connections=True)
 
     assert (await snapshot(cached, token))["portalSettings"]["autoApproveConnections"] is True
+
+
+@pytest.mark.parametrize(
+    ("content_type", "extra"),
+    [("text/json", {}), ("application/json", {"extensions": []})],
+)
+async def test_a_request_strawberry_refuses_is_refused_with_a_warm_cache(
+    cached: httpx.AsyncClient, factory: Factory, content_type: str, extra: dict[str, Any]
+) -> None:
+    token = await factory.token("admin")
+    await snapshot(cached, token)
+    body = orjson.dumps({"query": SNAPSHOT, **extra})
+
+    response = await cached.post(
+        "/graphql",
+        content=body,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
+    )
+
+    assert response.status_code == 400, response.text

@@ -241,6 +241,26 @@ def test_negative_request_latency_is_malformed() -> None:
     assert caught.value.reason == "invalid latencies.request"
 
 
+@pytest.mark.parametrize("latency", [86_400_001, 1.7e308, "1e300"])
+def test_request_latency_over_a_day_is_malformed(latency: object) -> None:
+    """Summed, such values overflowed the rollups (PostgreSQL refused the batch, and a
+    mean of inf could not be answered as a Float)."""
+    entry = load(KONG_38)
+    entry["latencies"]["request"] = latency
+
+    with pytest.raises(MalformedEntry) as caught:
+        parse_entry(entry)
+
+    assert caught.value.reason == "latencies.request is over a day"
+
+
+def test_upstream_latency_over_a_day_is_no_upstream_latency() -> None:
+    entry = load(KONG_38)
+    entry["latencies"]["proxy"] = 1.7e308
+
+    assert parse_entry(entry).upstream_latency_ms is None
+
+
 def test_missing_status_is_malformed() -> None:
     entry = load(KONG_38)
     del entry["response"]["status"]

@@ -175,3 +175,32 @@ async def test_the_legacy_graphql_ws_protocol_is_refused(db: Settings) -> None:
             code, _ = await close_code(ws, within=5)
 
     assert code == 4406
+
+
+async def test_a_developer_suspended_after_connecting_cannot_write_over_the_socket(
+    db: Settings,
+) -> None:
+    from app.domain import developers
+    from app.domain.lifecycle import Action
+    from app.domain.viewer import SYSTEM
+    from tests.factories import Factory, gid
+
+    factory = Factory()
+    developer = await factory.developer()
+    application = await factory.application(developer, name="kept")
+    _, token = await create_token(Role.DEVELOPER, developer=developer.id)
+    rename = (
+        'mutation($id: ID!) { updateApplication(input: {id: $id, description: "over ws"}) '
+        "{ errors { code } } }"
+    )
+
+    with live_server(db) as base:
+        async with acknowledged(base, token) as ws:
+            await developers.change_developer(SYSTEM, Action.REVOKE, developer.id)
+            message = {"query": rename, "variables": {"id": gid(application)}}
+            await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": message}))
+            answer = json.loads(await asyncio.wait_for(ws.recv(), timeout=5))
+
+    assert answer["payload"]["data"]["updateApplication"]["errors"][0]["code"] == "FORBIDDEN"
+    await application.refresh_from_db()
+    assert application.description == ""

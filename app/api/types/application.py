@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from app import global_ids
 from app.api.context import Context
+from app.api.prefetch import prefetched_value
 from app.api.types.connection import ConnectionEvent, ServiceConnection
 from app.api.types.credential import Credential
 from app.api.types.enums import AccessStatusType
@@ -79,7 +80,7 @@ class Application(Node):
         from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
         to: datetime | None = None,
     ) -> TrafficSummary:
-        if (ahead := self.prefetched.get(info.path.key)) is not None:
+        if (ahead := prefetched_value(self, info)) is not None:
             return ahead  # type: ignore[no-any-return]
         return await load_summary(info, GroupBy.APPLICATION, (self.db_id,), window, from_, to)
 
@@ -89,7 +90,7 @@ class Application(Node):
     ) -> Annotated[Developer, strawberry.lazy("app.api.types.developer")]:
         from app.api.types.developer import Developer
 
-        if (ahead := self.prefetched.get(info.path.key)) is not None:
+        if (ahead := prefetched_value(self, info)) is not None:
             return ahead  # type: ignore[no-any-return]
         row = await info.context.loaders.developer.load(self.developer_db_id)
         assert row is not None  # an application never outlives its developer
@@ -99,7 +100,7 @@ class Application(Node):
     async def connections(
         self, info: Info[Context, None], status: list[AccessStatusType] | None = None
     ) -> list[ServiceConnection]:
-        if (ahead := self.prefetched.get(info.path.key)) is not None:
+        if (ahead := prefetched_value(self, info)) is not None:
             return ahead  # type: ignore[no-any-return]
         rows = await info.context.loaders.connections_by_application.load(self.db_id)
         wanted = set(status) if status is not None else None

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from app import global_ids
 from app.api.context import Context
+from app.api.prefetch import prefetched_value
 from app.api.types.enums import AccessStatusType, ActionType, ActorKindType, ReasonCodeType
 from app.api.types.node import Node
 from app.api.types.traffic import TrafficSummary, load_summary
@@ -150,7 +151,7 @@ class ServiceConnection(Node):
     ) -> Annotated[ServiceVersion, strawberry.lazy("app.api.types.service")]:
         from app.api.types.service import ServiceVersion
 
-        if (ahead := self.prefetched.get(info.path.key)) is not None:
+        if (ahead := prefetched_value(self, info)) is not None:
             return ahead  # type: ignore[no-any-return]
         row = await info.context.loaders.service_version.load(self.service_version_db_id)
         assert row is not None  # a connection never outlives its version

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from app import global_ids
 from app.api.context import Context
+from app.api.prefetch import prefetched_value
 from app.api.types.node import Node
 from app.api.types.traffic import TrafficSummary, load_summary
 from app.domain.connection_rows import ServiceRow, VersionRow
@@ -94,7 +95,7 @@ class ServiceVersion(Node):
 
     @strawberry.field(description="The service this is a version of.")
     async def service(self, info: Info[Context, None]) -> Service:
-        if (ahead := self.prefetched.get(info.path.key)) is not None:
+        if (ahead := prefetched_value(self, info)) is not None:
             return ahead  # type: ignore[no-any-return]
         row = await info.context.loaders.service.load(self.service_db_id)
         assert row is not None  # a version never outlives its service
