@@ -2,13 +2,18 @@
 a loaded benchmark database, report the mean per request, and profile it with pyinstrument.
 
     DEVPORTAL_DATABASE_URL=postgres://devportal:devportal@127.0.0.1:5432/devportal_bench \\
-        .venv/bin/python bench/profile_headline.py [--iterations 200] [--offset 0] [--html out.html]
+        .venv/bin/python bench/profile_headline.py [--iterations 200] [--offset 0 | --walk] \\
+        [--html out.html | --no-profile]
+
+`--walk` moves through the pages (offset 0, 50, ... 9,950, then again) as the load driver's
+deep-page run does, so caches that page 0 keeps warm are seen cold.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import time
 from pathlib import Path
 
@@ -28,18 +33,21 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--offset", type=int, default=0)
+    parser.add_argument("--walk", action="store_true", help="a different page each request")
     parser.add_argument("--html", type=Path)
+    parser.add_argument("--no-profile", action="store_true", help="time only")
     args = parser.parse_args()
     settings = Settings.from_env()
     await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
     schema = build_schema(settings)
     request = Request({"type": "http", "method": "POST", "headers": [], "path": "/graphql"})
 
+    pages = itertools.cycle(range(0, 10_000, 50)) if args.walk else itertools.repeat(args.offset)
+
     async def once() -> None:
         context = Context(request=request, response=None, settings=settings, viewer=ANONYMOUS)
-        result = await schema.execute(
-            QUERY, variable_values={"first": 50, "offset": args.offset}, context_value=context
-        )
+        variables = {"first": 50, "offset": next(pages)}
+        result = await schema.execute(QUERY, variable_values=variables, context_value=context)
         assert result.errors is None, result.errors
 
     for _ in range(20):
@@ -51,6 +59,9 @@ async def main() -> None:
     cpu_ms = (time.process_time() - cpu) / args.iterations * 1000
     print(f"{args.iterations} requests: {wall:.1f} ms wall, {cpu_ms:.1f} ms CPU (this process)")
 
+    if args.no_profile:
+        await Tortoise.close_connections()
+        return
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0005, async_mode="disabled")

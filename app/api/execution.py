@@ -21,11 +21,14 @@ import keyword
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLError,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -197,6 +200,7 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
             coerce = named.coerce_output_value
             # Values of these Python types come out of their scalar's coercion unchanged.
             same = {"String": str, "ID": str, "Boolean": bool}.get(named.name)
+            members, names = _enum_names(named)
 
             def leaf(value: Any) -> Any:
                 if value is None:
@@ -205,6 +209,8 @@ class PlannedExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     return None
                 if value.__class__ is same:
                     return value
+                if value.__class__ is members:
+                    return names[value]
                 coerced = coerce(value)
                 if coerced is None or coerced is Undefined:
                     raise _GiveUp
@@ -292,6 +298,20 @@ def _plain_attribute(parent_type: GraphQLObjectType, name: str, field_def: Any) 
     if keyword.iskeyword(python_name):
         return None
     return python_name
+
+
+def _enum_names(named: GraphQLLeafType) -> tuple[type | None, dict[Any, str]]:
+    """A Strawberry enum's Python class and each member's GraphQL name: what its coercion
+    finds by scanning the values, looked up once per member instead of once per field."""
+    members = getattr(named, "wrapped_cls", None)
+    if not isinstance(named, GraphQLEnumType) or not (
+        isinstance(members, type) and issubclass(members, Enum)
+    ):
+        return None, {}
+    try:
+        return members, {member: named.coerce_output_value(member) for member in members}
+    except (TypeError, ValueError, GraphQLError):
+        return None, {}
 
 
 def _leaf_name(return_type: GraphQLOutputType) -> str | None:
