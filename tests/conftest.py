@@ -215,4 +215,4 @@ def repo_root() -> Iterator[Path]:
 
 @pytest.fixture
 def samples(repo_root: Path) -> Path:
-    return repo_root.parent / "shared" / "samples"
+    return repo_root / "tests" / "samples"

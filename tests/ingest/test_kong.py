@@ -1,4 +1,4 @@
-"""Tests for the Kong log-serializer parser against the real samples in shared/samples."""
+"""The Kong log-serializer parser against the real samples (tests/samples: shared/samples)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from app.ingest.kong import LogEntry, MalformedEntry, parse_body, parse_entry, parse_lines
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = REPO_ROOT.parent / "shared" / "samples"
+SAMPLES = REPO_ROOT / "tests" / "samples"
 
 KONG_38 = SAMPLES / "kong-log-3.8-http-docs.json"
 KONG_22 = SAMPLES / "kong-log-2.2-http-consumer-docs.json"
