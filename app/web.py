@@ -98,7 +98,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/", start_page),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/graphql", view, methods=["GET", "POST"]),
+            # Every method reaches the view, so that PUT or DELETE gets its JSON 405.
+            Route("/graphql", view),
             WebSocketRoute("/graphql", view),
             Route("/ingest/kong", ingest_kong, methods=["POST"]),
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -31,6 +32,8 @@ from app.domain.tokens import authenticate
 from app.domain.viewer import ANONYMOUS, Viewer
 from app.limits import document_too_large
 from app.settings import Settings
+
+LARGE_BODY_BYTES = 64 * 1024
 
 
 def _stdlib_json(data: object) -> bytes:
@@ -94,11 +97,19 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self._respond(Request(scope=scope, receive=receive))
+            response = await self._respond(request)
         except HTTPException as error:
             response = http_error(error.status_code, error.reason)
+            if error.status_code == 405:
+                response.headers["Allow"] = "GET, POST"
         await response(scope, receive, send)
+        if len(getattr(request, "_body", b"")) >= LARGE_BODY_BYTES:
+            # graphql-core leaves each execution in a reference cycle that holds the request
+            # and its variables; with the collector tuned for serving (app/web.py) a large
+            # body could wait many requests for it. Collected at once instead: rare, cheap.
+            gc.collect()
 
     async def _respond(self, request: Request) -> Response:
         """A cached answer if there is one; otherwise Strawberry's, stored if it may be."""

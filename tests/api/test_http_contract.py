@@ -318,3 +318,16 @@ async def test_start_page_is_served(client: httpx.AsyncClient, factory: Factory)
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+async def test_other_methods_are_refused_with_405_and_a_json_error(
+    admin: GraphQLClient, method: str
+) -> None:
+    response = await admin.http.request(
+        method, "/graphql", headers={"Authorization": f"Bearer {admin.token}"}
+    )
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert only_error(response)["extensions"]["code"] == "METHOD_NOT_ALLOWED"
