@@ -12,7 +12,8 @@
 #   5. the peer's matrix (scripts/bench-suite.sh) against v5, v4, and ours: PostgreSQL with 2
 #      workers, cache off and on; SQLite with 1 worker, cache off and on;
 #   6. the table in docs/benchmarks.md (bench/report.py).
-# Env: CONCURRENCIES ("1 10 50"), DURATION (15 s per run), SKIP_PEERS=1 to time ours only.
+# Env: CONCURRENCIES ("1 10 50"), DURATION (15 s per run), SKIP_PEERS=1 to time ours only,
+# SETUP_ONLY=1 to stop after step 3 (a new machine: harness and data, no timing).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PEER=$REPO/.peer
@@ -56,6 +57,7 @@ mkdir -p "$REPO/bench/out"
 SOURCE=postgres://peer_bench:peer_bench@127.0.0.1:5432/peer_bench
 (cd "$REPO" && $PY bench/load_peer.py --source "$SOURCE" --target "$OURS_PG")
 (cd "$REPO" && $PY bench/load_peer.py --source "$SOURCE" --target "$OURS_SQLITE")
+if [[ "${SETUP_ONLY:-0}" == 1 ]]; then exit 0; fi
 
 # Our server on :8000: prints the PIDs of all its processes.
 start_ours() {  # URL WORKERS CACHE(yes|no)

@@ -52,12 +52,21 @@ async def main() -> None:
 
     for _ in range(20):
         await once()
+    # In rounds of 50: on a shared machine the best round is the steadiest figure to compare
+    # two versions of the code by; the mean is what a server would see.
+    rounds = []
     started, cpu = time.perf_counter(), time.process_time()
-    for _ in range(args.iterations):
-        await once()
+    for done in range(0, args.iterations, 50):
+        round_cpu = time.process_time()
+        for _ in range(min(50, args.iterations - done)):
+            await once()
+        rounds.append((time.process_time() - round_cpu) / min(50, args.iterations - done))
     wall = (time.perf_counter() - started) / args.iterations * 1000
     cpu_ms = (time.process_time() - cpu) / args.iterations * 1000
-    print(f"{args.iterations} requests: {wall:.1f} ms wall, {cpu_ms:.1f} ms CPU (this process)")
+    print(
+        f"{args.iterations} requests: {wall:.1f} ms wall, {cpu_ms:.1f} ms CPU (this process), "
+        f"best round of 50 {min(rounds) * 1000:.1f} ms CPU"
+    )
 
     if args.no_profile:
         await Tortoise.close_connections()

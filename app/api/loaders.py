@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from tortoise.connection import get_connection
 from tortoise.models import Model
 
+from app.domain.application_rows import ApplicationRow, DeveloperRow
 from app.domain.clock import utcnow
 from app.domain.joined_rows import Join, select_with_chain
 from app.domain.settings_store import portal_settings
@@ -85,11 +86,12 @@ class Loaders:
         return loader
 
     @property
-    def developer(self) -> DataLoader[int, Developer | None]:
+    def developer(self) -> DataLoader[int, Developer | DeveloperRow | None]:
         return self._get("developer", _by_id(Developer))
 
     @property
-    def application(self) -> DataLoader[int, Application | None]:
+    def application(self) -> DataLoader[int, Application | ApplicationRow | None]:
+        """Loads models; a page of applications primes it with plain rows."""
         return self._get("application", _by_id(Application))
 
     @property
@@ -154,10 +156,10 @@ class Loaders:
         """The settings row (key 1), read once per request however many versions ask."""
         return self._get("portal_settings", _load_portal_settings)
 
-    def prime_developers(self, developers: Iterable[Developer]) -> None:
+    def prime_developers(self, developers: Iterable[Developer | DeveloperRow]) -> None:
         self.developer.prime_many({developer.id: developer for developer in developers})
 
-    def prime_applications(self, applications: Iterable[Application]) -> None:
+    def prime_applications(self, applications: Iterable[Application | ApplicationRow]) -> None:
         self.application.prime_many({application.id: application for application in applications})
 
     def prime_version(self, version: ServiceVersion) -> None:

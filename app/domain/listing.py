@@ -14,8 +14,16 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
+from app.domain.application_rows import ApplicationRow, application_rows
 from app.domain.errors import ValidationFailed
-from app.domain.pagination import Page, PageRequest, SortKey, paginate, paginate_loaded
+from app.domain.pagination import (
+    Page,
+    PageRequest,
+    SortKey,
+    paginate,
+    paginate_loaded,
+    paginate_rows,
+)
 from app.domain.validation import is_storable
 from app.domain.viewer import Viewer
 from app.models import AccessStatus, Application, Developer, Service, ServiceConnection
@@ -138,15 +146,16 @@ async def list_applications(
     flt: ApplicationFilter | None = None,
     order: ApplicationOrder = ApplicationOrder.NAME,
     descending: bool = False,
-) -> Page[Application]:
+) -> Page[ApplicationRow]:
     """A page of applications with their developers joined in the same statement."""
     query = filter_applications(viewer, search=search, search_developers=search_developers, flt=flt)
     path, value, kind = _APPLICATION_KEYS[order]
-    return await paginate(
-        query.select_related("developer"),
+    return await paginate_rows(
+        query,
         SortKey(path, value, descending, kind),
         page,
         max_size=max_page_size,
+        read=application_rows,
     )
 
 

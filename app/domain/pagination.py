@@ -24,6 +24,7 @@ from app.domain.errors import ValidationFailed
 from app.domain.validation import is_storable
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 20
 MAX_ROW_ID = 2**31 - 1  # ids of the paged tables are 32-bit integers
@@ -57,8 +58,8 @@ class SortKey:
 
 
 @dataclass(slots=True)
-class Page(Generic[M]):
-    items: list[M]
+class Page(Generic[T]):
+    items: list[T]
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
@@ -166,10 +167,27 @@ def _offset(request: PageRequest) -> int:
     return request.offset
 
 
+async def _models(query: QuerySet[M]) -> list[M]:
+    return list(await query)
+
+
 async def paginate(
     query: QuerySet[M], key: SortKey, request: PageRequest, *, max_size: int
 ) -> Page[M]:
-    """One statement for the rows (limit + 1 to learn whether more follow); counting is lazy.
+    """A page of model objects; see `paginate_rows`."""
+    return await paginate_rows(query, key, request, max_size=max_size, read=_models)
+
+
+async def paginate_rows(
+    query: QuerySet[M],
+    key: SortKey,
+    request: PageRequest,
+    *,
+    max_size: int,
+    read: Callable[[QuerySet[M]], Awaitable[list[T]]],
+) -> Page[T]:
+    """One statement for the rows (limit + 1 to learn whether more follow), run by `read`
+    (which may return plain rows with the models' attributes); counting is lazy.
 
     With `offset`, the skipped rows are only counted off an index: the page's ids are chosen
     in a subquery that reads the sort key alone, so joined rows (developers) are fetched for
@@ -189,7 +207,7 @@ async def paginate(
     if skip:
         ids = query.order_by(*order).offset(skip).limit(size + 1).values("id")
         query = base.filter(id__in=Subquery(ids))
-    rows = list(await query.order_by(*order).limit(size + 1))
+    rows = await read(query.order_by(*order).limit(size + 1))
     more = len(rows) > size
     rows = rows[:size]
     if backwards:
@@ -208,8 +226,8 @@ async def paginate(
 
 
 def paginate_loaded(
-    rows: Sequence[M], key: SortKey, request: PageRequest, *, max_size: int
-) -> Page[M]:
+    rows: Sequence[T], key: SortKey, request: PageRequest, *, max_size: int
+) -> Page[T]:
     """A page of rows already loaded in `key`'s order (a DataLoader's batch), with the same
     arguments, cursors and checks as `paginate`.
 

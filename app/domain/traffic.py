@@ -20,7 +20,7 @@ from tortoise.connection import get_connection
 
 from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.traffic_math import NUM_BUCKETS, percentile
-from app.domain.traffic_store import COUNTER_COLUMNS, placeholders
+from app.domain.traffic_store import COUNTER_COLUMNS, FLOAT_COLUMNS, placeholders
 from app.domain.viewer import Viewer
 from app.models import HISTOGRAM_COLUMNS
 
@@ -187,13 +187,19 @@ class TrafficTotals:
         return datetime.fromtimestamp(self.last_request_ms / 1000, UTC)
 
 
-def _aggregates() -> str:
-    # Every aggregate needs its own name: PostgreSQL calls them all "sum" / "max", and rows
-    # are read as dicts, where repeated names would collapse into one value.
-    return ", ".join(
-        f"MAX({c}) AS {c}" if c in ("latency_max", "last_request_ms") else f"SUM({c}) AS {c}"
-        for c in COUNTER_COLUMNS
-    )
+def _aggregate(column: str) -> str:
+    if column in ("latency_max", "last_request_ms"):
+        return f"MAX({column})"
+    if column in FLOAT_COLUMNS:
+        return f"SUM({column})"
+    # PostgreSQL sums bigints as numeric, which asyncpg decodes into Decimals: for a page's
+    # 50 summaries that is 1,850 Decimals, more than half of the statement's client CPU.
+    return f"CAST(SUM({column}) AS BIGINT)"
+
+
+# Every aggregate needs its own name: PostgreSQL calls them all "sum" / "max", and rows are
+# read as dicts, where repeated names would collapse into one value.
+_AGGREGATES = ", ".join(f"{_aggregate(c)} AS {c}" for c in COUNTER_COLUMNS)
 
 
 class GroupBy(StrEnum):
@@ -250,7 +256,7 @@ async def summarize(
     if not parts:
         return {}
     sql = (
-        f"SELECT {group.value}, {_aggregates()} FROM ({' UNION ALL '.join(parts)}) AS t "
+        f"SELECT {group.value}, {_AGGREGATES} FROM ({' UNION ALL '.join(parts)}) AS t "
         f"GROUP BY {group.value}"
     )
     rows = await connection.execute_query_dict(sql, params)

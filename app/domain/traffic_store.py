@@ -31,6 +31,8 @@ COUNTER_COLUMNS = (
     *HISTOGRAM_COLUMNS,
 )
 _MAXIMA = {"latency_max", "last_request_ms"}
+FLOAT_COLUMNS = frozenset({"latency_sum", "latency_max", "upstream_latency_sum"})
+"""The counters that are not integers (milliseconds summed as floats)."""
 
 
 def is_postgres(connection: BaseDBAsyncClient) -> bool:

@@ -18,6 +18,7 @@ from app.api.types.credential import Credential
 from app.api.types.enums import AccessStatusType
 from app.api.types.node import Node
 from app.api.types.traffic import TrafficSummary, load_summary
+from app.domain.application_rows import ApplicationRow, DeveloperRow
 from app.domain.errors import ValidationFailed
 from app.domain.traffic import GroupBy, TrafficWindow
 from app.models import AccessStatus
@@ -55,10 +56,10 @@ class Application(Node):
     # Relations loaded ahead for a whole page, by response key (app/api/prefetch.py), and
     # the developer when it was read in the same statement.
     prefetched: strawberry.Private[dict[str | int, Any]] = dataclasses.field(default_factory=dict)
-    developer_ahead: strawberry.Private[DeveloperModel | None] = None
+    developer_ahead: strawberry.Private[DeveloperModel | DeveloperRow | None] = None
 
     @classmethod
-    def from_model(cls, row: ApplicationModel) -> Application:
+    def from_model(cls, row: ApplicationModel | ApplicationRow) -> Application:
         return cls(
             id=strawberry.ID(global_ids.encode("Application", row.id)),
             name=row.name,

@@ -12,6 +12,7 @@ from app.api.context import Context
 from app.api.types.application import Application
 from app.api.types.enums import AccessStatusType
 from app.api.types.node import Connection, Node, Offset, make_connection
+from app.domain.application_rows import DeveloperRow
 from app.domain.listing import APPLICATIONS_BY_NAME
 from app.domain.pagination import PageRequest, paginate_loaded
 from app.models import Developer as DeveloperModel
@@ -27,7 +28,7 @@ class Developer(Node):
     db_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, row: DeveloperModel) -> Developer:
+    def from_model(cls, row: DeveloperModel | DeveloperRow) -> Developer:
         return cls(
             id=strawberry.ID(global_ids.encode("Developer", row.id)),
             name=row.name,
