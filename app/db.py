@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise import Tortoise
@@ -23,6 +24,40 @@ async def keep_session(_connection: object) -> None:
     does before calling this."""
 
 
+_INFINITE_TIMES = {
+    "infinity": datetime.max.replace(tzinfo=UTC),
+    "-infinity": datetime.min.replace(tzinfo=UTC),
+}
+
+
+def _time_from_text(text: str) -> datetime:
+    """A timestamptz in PostgreSQL's ISO text form ("2024-04-10 09:30:00.5+00")."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return _INFINITE_TIMES[text]
+
+
+def _time_to_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()  # a naive value as local time, as asyncpg
+    return str(value)
+
+
+async def read_times_as_text(connection: Any) -> None:
+    """Each pooled connection reads timestamptz in text form: asyncpg's binary decoder costs
+    0.7 µs a value, `datetime.fromisoformat` on the text 0.3 µs, and a page of applications
+    holds 2,000 of them. The session's time zone is UTC (`server_settings`), so every value
+    comes back in UTC, as with the binary form."""
+    await connection.set_type_codec(
+        "timestamptz",
+        schema="pg_catalog",
+        encoder=_time_to_text,
+        decoder=_time_from_text,
+        format="text",
+    )
+
+
 def tortoise_config(settings: Settings) -> dict[str, Any]:
     """Tortoise's config dict for the configured database, with our SQLite pragmas and pool."""
     connection = expand_db_url(settings.database_url)
@@ -36,6 +71,8 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         credentials.setdefault("minsize", 1)
         credentials.setdefault("maxsize", settings.db_pool_size)
         credentials.setdefault("reset", keep_session)
+        credentials.setdefault("init", read_times_as_text)
+        credentials.setdefault("server_settings", {"TimeZone": "UTC", "DateStyle": "ISO"})
     return {
         "connections": {"default": connection},
         "apps": {

@@ -111,7 +111,8 @@ def _merge_sql(table: str, period: str, expression: str) -> str:
 async def _copy_and_merge(connection: BaseDBAsyncClient, rows: list[list[Any]]) -> None:
     raw = connection._connection  # the asyncpg connection of this transaction
     columns = ", ".join(
-        f"{c} {'DOUBLE PRECISION' if c in _FLOATS else 'BIGINT'}" for c in (*_KEY, *COUNTER_COLUMNS)
+        f"{c} {'DOUBLE PRECISION' if c in FLOAT_COLUMNS else 'BIGINT'}"
+        for c in (*_KEY, *COUNTER_COLUMNS)
     )
     await raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} ({columns}) ON COMMIT DELETE ROWS")
     await raw.copy_records_to_table(
@@ -119,9 +120,6 @@ async def _copy_and_merge(connection: BaseDBAsyncClient, rows: list[list[Any]]) 
     )
     await raw.execute(_merge_sql("traffic_hourly", "hour", "hour"))
     await raw.execute(_merge_sql("traffic_daily", "day", "hour / 24"))
-
-
-_FLOATS = {"latency_sum", "latency_max", "upstream_latency_sum"}
 
 
 async def write_rollup(rollup: Rollup) -> None:
