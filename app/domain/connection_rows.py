@@ -67,6 +67,11 @@ def moment(value: Any) -> datetime:
     return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+# Members by stored value: a dict lookup instead of the enum's own call, 252 times a page.
+_STATUSES = {member.value: member for member in AccessStatus}
+_REASONS = {member.value: member for member in ReasonCode}
+
+
 _SQL = """
 SELECT c.id, c.application_id, c.service_version_id, c.status, c.reason_code, c.note,
        c.created_at, c.updated_at, c.status_changed_at,
@@ -119,8 +124,8 @@ async def connections_of_applications(ids: Sequence[int]) -> dict[int, list[Conn
                 cid,
                 app_id,
                 version_id,
-                AccessStatus(status),
-                None if reason is None else ReasonCode(reason),
+                _STATUSES.get(status) or AccessStatus(status),
+                None if reason is None else _REASONS.get(reason) or ReasonCode(reason),
                 note,
                 moment(created),
                 moment(updated),
