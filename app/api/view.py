@@ -12,10 +12,11 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -75,10 +76,23 @@ def http_error(status_code: int, message: str) -> JSONResponse:
     )
 
 
+class TextFrameWebSocket(ASGIWebSocketAdapter):
+    """Sends each graphql-transport-ws message as a text frame. `encode_json` gives bytes
+    (orjson), which Strawberry would send as binary frames, and browser clients (graphql-ws,
+    so GraphiQL too) parse only text: "Message is missing the 'type' property"."""
+
+    async def send_json(self, message: Any) -> None:
+        try:
+            await self.ws.send_text(self.view.encode_json_string(message))
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
     # graphql-transport-ws only (the legacy graphql-ws protocol is refused with 4406), with
     # the connection's token watched and codes on every error: see app/api/ws.py.
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = TextFrameWebSocket
 
     def __init__(self, schema: Any, settings: Settings, cache: ResponseCache | None = None) -> None:
         super().__init__(
