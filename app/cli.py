@@ -8,7 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from app.settings import Settings
@@ -215,6 +215,8 @@ def _expiry(text: str) -> datetime:
             moment = now + timedelta(**{unit: int(match[1])})
         else:
             moment = datetime.fromisoformat(text.strip())
+            if moment.tzinfo is not None:
+                moment = moment.astimezone(UTC)  # 9999-12-31T23:59-00:01 is past the year 9999
     except OverflowError:  # 99999999d: past the year 9999
         raise argparse.ArgumentTypeError(
             f"{given} is too far ahead; give {_EXPIRY_FORMS}"

@@ -33,11 +33,12 @@ def parse_create(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, s
         ("abc", "is not 30d, 12h, 90m"),
         ("1y", "is not 30d, 12h, 90m"),
         ("99999999d", "too far ahead"),
+        ("9999-12-31T23:59:59.999999-00:01", "too far ahead"),
         ("2027-01-01T00:00:00", "no UTC offset"),
         ("0d", "not in the future"),
         ("2001-01-01T00:00:00+00:00", "not in the future"),
     ],
-    ids=["text", "years", "overflow", "no-offset", "zero", "past"],
+    ids=["text", "years", "overflow", "offset-overflow", "no-offset", "zero", "past"],
 )
 def test_a_bad_expiry_exits_2_with_a_message(
     capsys: pytest.CaptureFixture[str], expires: str, says: str
