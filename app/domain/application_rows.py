@@ -52,7 +52,8 @@ class ApplicationRow:
         return self.id
 
 
-# The columns in the order of the rows' fields.
+# The application's columns in the order of ApplicationRow's fields after `developer`, then
+# the developer's in DeveloperRow's order.
 _APPLICATION = (
     "id",
     "developer_id",
