@@ -20,7 +20,7 @@ from tortoise.connection import get_connection
 
 from app.domain.errors import Forbidden, ValidationFailed
 from app.domain.traffic_math import NUM_BUCKETS, percentile
-from app.domain.traffic_store import COUNTER_COLUMNS, FLOAT_COLUMNS, placeholders
+from app.domain.traffic_store import COUNTER_COLUMNS, FLOAT_COLUMNS, MAXIMA_COLUMNS, placeholders
 from app.domain.viewer import Viewer
 from app.models import HISTOGRAM_COLUMNS
 
@@ -188,7 +188,7 @@ class TrafficTotals:
 
 
 def _aggregate(column: str) -> str:
-    if column in ("latency_max", "last_request_ms"):
+    if column in MAXIMA_COLUMNS:
         return f"MAX({column})"
     if column in FLOAT_COLUMNS:
         return f"SUM({column})"

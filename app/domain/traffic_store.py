@@ -30,7 +30,7 @@ COUNTER_COLUMNS = (
     "last_request_ms",
     *HISTOGRAM_COLUMNS,
 )
-_MAXIMA = {"latency_max", "last_request_ms"}
+MAXIMA_COLUMNS = {"latency_max", "last_request_ms"}
 FLOAT_COLUMNS = frozenset({"latency_sum", "latency_max", "upstream_latency_sum"})
 """The counters that are not integers (milliseconds summed as floats)."""
 
@@ -50,7 +50,7 @@ def _upsert_sql(connection: BaseDBAsyncClient, table: str, period: str) -> str:
     greatest = "GREATEST" if is_postgres(connection) else "MAX"
     updates = ", ".join(
         f"{c} = {greatest}({table}.{c}, excluded.{c})"
-        if c in _MAXIMA
+        if c in MAXIMA_COLUMNS
         else f"{c} = {table}.{c} + excluded.{c}"
         for c in COUNTER_COLUMNS
     )
@@ -92,10 +92,10 @@ _KEY = ("application_id", "service_version_id", "hour")
 def _merge_sql(table: str, period: str, expression: str) -> str:
     """Add the staged rows into `table`, grouped by `expression` (the hour, or hour / 24),
     in key order so that concurrent batches lock rows in the same order."""
-    sums = ", ".join(f"MAX({c})" if c in _MAXIMA else f"SUM({c})" for c in COUNTER_COLUMNS)
+    sums = ", ".join(f"MAX({c})" if c in MAXIMA_COLUMNS else f"SUM({c})" for c in COUNTER_COLUMNS)
     updates = ", ".join(
         f"{c} = GREATEST({table}.{c}, excluded.{c})"
-        if c in _MAXIMA
+        if c in MAXIMA_COLUMNS
         else f"{c} = {table}.{c} + excluded.{c}"
         for c in COUNTER_COLUMNS
     )
